@@ -1,0 +1,122 @@
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from taperapp.accounts.selectors import clinics_for_user
+
+from .filters import PatientFilter
+from .models import Patient
+from .selectors import clinicians_for_user_clinics, patient_detail, patient_list
+from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
+
+
+class ScopedClinicField(serializers.SlugRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("Choose one of your clinics."),
+        "invalid": _("Choose one of your clinics."),
+    }
+
+    def get_queryset(self):
+        return clinics_for_user(self.context["request"].user)
+
+
+class ScopedClinicianField(serializers.PrimaryKeyRelatedField):
+    default_error_messages = {
+        "does_not_exist": _("Choose a clinician of the patient's clinic."),
+        "incorrect_type": _("Give the clinician's id."),
+    }
+
+    def get_queryset(self):
+        return clinicians_for_user_clinics(self.context["request"].user)
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    clinic = ScopedClinicField(slug_field="slug")
+    primary_clinician = ScopedClinicianField(allow_null=True, required=False)
+    age = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "clinic",
+            *EDITABLE_FIELDS,
+            "age",
+            "status",
+            "discharged_at",
+            "discharge_reason",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "discharged_at",
+            "discharge_reason",
+            "created_at",
+            "updated_at",
+        ]
+        # Uniqueness is checked by the service, reported on the MRN field.
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            fields["clinic"].read_only = True  # patients do not move between clinics
+        return fields
+
+    def create(self, validated_data):
+        user = self.context["request"].user
+        clinic = validated_data.pop("clinic")
+        return patient_create(created_by=user, clinic=clinic, **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("clinic", None)
+        return patient_update(
+            patient=instance, updated_by=self.context["request"].user, **validated_data
+        )
+
+
+class DischargeSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Patients of the caller's clinics. No delete: patients leave by discharge."""
+
+    serializer_class = PatientSerializer
+    filterset_class = PatientFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    required_permissions = {
+        "list": ["patients.view_patient"],
+        "retrieve": ["patients.view_patient"],
+        "create": ["patients.add_patient"],
+        "partial_update": ["patients.change_patient"],
+        "discharge": ["patients.discharge_patient"],
+    }
+
+    def get_queryset(self):
+        if self.action == "list":
+            return patient_list(user=self.request.user)
+        return patient_detail(user=self.request.user)
+
+    @extend_schema(request=DischargeSerializer, responses=PatientSerializer)
+    @action(detail=True, methods=["post"])
+    def discharge(self, request, pk=None):
+        patient = get_object_or_404(self.get_queryset(), pk=pk)
+        body = DischargeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        patient = patient_discharge(
+            patient=patient, discharged_by=request.user, reason=body.validated_data["reason"]
+        )
+        data = PatientSerializer(patient, context={"request": request}).data
+        return Response(data, status=status.HTTP_200_OK)

@@ -1,0 +1,119 @@
+"""Demo data so every screen shows life (design §7). Idempotent; refuses production."""
+
+from datetime import date
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from patients.models import Patient
+from patients.services import patient_create, patient_discharge
+from taperapp.accounts.models import Clinic, Membership, User
+from taperapp.accounts.roles import Role
+
+# Printed by the run command; the demo never runs under production settings.
+DEMO_PASSWORD = "taper-demo-2026"  # noqa: S105
+
+CLINICS = [
+    ("riverside", "Riverside Recovery Centre", "Europe/London"),
+    ("lakeside", "Lakeside Treatment Clinic", "America/Chicago"),
+]
+
+# username, first, last, role, clinic slug, on call
+USERS = [
+    ("clinician", "Clara", "Nwosu", Role.CLINICIAN, "riverside", False),
+    ("staff", "Sam", "Okafor", Role.STAFF, "riverside", True),
+    ("admin", "Ada", "Fischer", Role.ADMIN, "riverside", False),
+    ("clinician_b", "Ben", "Lindqvist", Role.CLINICIAN, "lakeside", False),
+]
+
+# clinic, MRN, given, family, birth date, sex, risk factors
+PATIENTS = [
+    ("riverside", "RIV-001", "Anna", "Smith", date(1981, 4, 12), "female", {"seizure_history"}),
+    ("riverside", "RIV-002", "Brian", "O'Connell", date(1959, 9, 3), "male", {"alcohol_use"}),
+    ("riverside", "RIV-003", "Chloe", "Martin", date(1994, 1, 27), "female", set()),
+    ("riverside", "RIV-004", "Dev", "Patel", date(1975, 6, 30), "male", {"opioid_use"}),
+    (
+        "riverside",
+        "RIV-005",
+        "Eve",
+        "Kowalski",
+        date(1948, 11, 5),
+        "female",
+        {"prior_complicated_withdrawal", "other_sedative_use"},
+    ),
+    ("riverside", "RIV-006", "Farid", "Haddad", date(1988, 2, 14), "male", set()),
+    ("riverside", "RIV-007", "Grace", "Liu", date(1969, 8, 21), "female", {"alcohol_use"}),
+    ("riverside", "RIV-008", "Hugo", "Bernard", date(2001, 12, 1), "male", set()),
+    ("lakeside", "LAK-001", "Ines", "Garcia", date(1983, 3, 9), "female", {"seizure_history"}),
+    ("lakeside", "LAK-002", "Jon", "Eriksen", date(1966, 7, 17), "male", set()),
+]
+DISCHARGED = {("riverside", "RIV-008"): "Taper completed; follow-up with GP."}
+
+
+class Command(BaseCommand):
+    help = "Create demo clinics, users and patients (never under production settings)."
+
+    def handle(self, *args, **options):
+        if settings.IS_PRODUCTION:
+            raise CommandError("seed_demo refuses to run under production settings.")
+        with transaction.atomic():
+            clinics = self._clinics()
+            users = self._users(clinics)
+            self._patients(clinics, users)
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, _first, _last, role, clinic, _on_call in USERS:
+            self.stdout.write(f"  {username:<12} {role:<10} {clinic}")
+
+    def _clinics(self):
+        clinics = {}
+        for slug, name, zone in CLINICS:
+            clinics[slug], _ = Clinic.objects.get_or_create(
+                slug=slug, defaults={"name": name, "time_zone": zone}
+            )
+        return clinics
+
+    def _users(self, clinics):
+        users = {}
+        for username, first, last, role, clinic, on_call in USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{username}@example.org",
+                    "is_staff": role == Role.ADMIN,
+                },
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save()
+            user.groups.add(Group.objects.get(name=role))
+            Membership.objects.get_or_create(
+                user=user, clinic=clinics[clinic], defaults={"on_call": on_call}
+            )
+            users[username] = user
+        return users
+
+    def _patients(self, clinics, users):
+        clinician_for = {"riverside": users["clinician"], "lakeside": users["clinician_b"]}
+        for slug, mrn, given, family, born, sex, risks in PATIENTS:
+            clinic = clinics[slug]
+            patient = Patient.objects.filter(clinic=clinic, mrn=mrn).first()
+            if patient is None:
+                patient = patient_create(
+                    created_by=clinician_for[slug],
+                    clinic=clinic,
+                    mrn=mrn,
+                    given_name=given,
+                    family_name=family,
+                    birth_date=born,
+                    sex=sex,
+                    primary_clinician=clinician_for[slug],
+                    **{risk: True for risk in risks},
+                )
+            reason = DISCHARGED.get((slug, mrn))
+            if reason and patient.is_active:
+                patient_discharge(patient=patient, discharged_by=clinician_for[slug], reason=reason)

@@ -1,0 +1,114 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.generic import DetailView, FormView, ListView
+
+from .filters import PatientFilter
+from .forms import DischargeForm, PatientForm
+from .selectors import patient_detail, patient_list, patients_visible_to
+from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
+
+
+class PatientListView(PermissionRequiredMixin, ListView):
+    permission_required = "patients.view_patient"
+    template_name = "patients/list.html"
+    context_object_name = "patients"
+    paginate_by = 25
+
+    def get_queryset(self):
+        self.filterset = PatientFilter(
+            self.request.GET, queryset=patient_list(user=self.request.user)
+        )
+        if not self.filterset.is_valid():
+            return patient_list(user=self.request.user).none()
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class PatientDetailView(PermissionRequiredMixin, DetailView):
+    permission_required = "patients.view_patient"
+    template_name = "patients/detail.html"
+    context_object_name = "patient"
+
+    def get_queryset(self):
+        return patient_detail(user=self.request.user)
+
+
+class PatientFormView(PermissionRequiredMixin, FormView):
+    """Create (no pk) or edit (pk) a patient through the services."""
+
+    template_name = "patients/form.html"
+    form_class = PatientForm
+    patient = None
+
+    def get_permission_required(self):
+        return ["patients.change_patient" if "pk" in self.kwargs else "patients.add_patient"]
+
+    def dispatch(self, request, *args, **kwargs):
+        if "pk" in kwargs and request.user.is_authenticated:
+            self.patient = get_object_or_404(patients_visible_to(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user, "instance": self.patient}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "patient": self.patient}
+
+    def form_valid(self, form):
+        fields = {name: form.cleaned_data[name] for name in EDITABLE_FIELDS}
+        try:
+            if self.patient is None:
+                patient = patient_create(
+                    created_by=self.request.user, clinic=form.cleaned_data["clinic"], **fields
+                )
+                messages.success(
+                    self.request, _("Patient %(name)s added.") % {"name": patient.full_name}
+                )
+            else:
+                # Re-read: the form has already copied its values onto self.patient.
+                current = patients_visible_to(self.request.user).get(pk=self.patient.pk)
+                patient = patient_update(patient=current, updated_by=self.request.user, **fields)
+                messages.success(self.request, _("Changes saved."))
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        return redirect(patient)
+
+
+class PatientDischargeView(PermissionRequiredMixin, FormView):
+    permission_required = "patients.discharge_patient"
+    template_name = "patients/discharge.html"
+    form_class = DischargeForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.patient = get_object_or_404(patients_visible_to(request.user), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "patient": self.patient}
+
+    def form_valid(self, form):
+        try:
+            patient_discharge(
+                patient=self.patient,
+                discharged_by=self.request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("%(name)s has been discharged.") % {"name": self.patient.full_name}
+        )
+        return redirect(self.patient)

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+
+from taperapp.accounts.roles import is_admin
+
+
+class TaperAdminSite(admin.AdminSite):
+    site_header = "taperapp administration"
+    site_title = "taperapp admin"
+    index_title = "Records, users and clinics"
+
+    def has_permission(self, request):
+        # Only the Admin role (or a superuser) enters the admin, whatever is_staff says.
+        return request.user.is_active and request.user.is_staff and is_admin(request.user)
+
+
+class TaperAdminConfig(AdminConfig):
+    default_site = "taperapp.admin_site.TaperAdminSite"

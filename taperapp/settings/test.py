@@ -1,0 +1,11 @@
+"""Test settings: PostgreSQL when DATABASE_URL is set (CI), SQLite otherwise."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = False
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="test-only-key-0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d")
+# A fast hasher: the suite creates many users; production keeps the strong default.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CELERY_FILESYSTEM_DIR = BASE_DIR / "var" / "test-celery"
