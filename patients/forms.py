@@ -21,7 +21,7 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         clinics = clinics_for_user(user)
-        if self.instance.pk:
+        if not self.instance._state.adding:
             # A patient does not move between clinics through the edit form.
             del self.fields["clinic"]
         else:

@@ -1,7 +1,7 @@
 import logging
 
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -50,6 +50,7 @@ def _broker_ok() -> bool:
 
 
 @login_not_required
+@transaction.non_atomic_requests  # a probe must not need the database to answer
 @never_cache
 @require_GET
 def healthz(request):

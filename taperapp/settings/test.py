@@ -9,3 +9,13 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="test-only-key-0a9b8c7d6e5f4a3
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_FILESYSTEM_DIR = BASE_DIR / "var" / "test-celery"
+
+# CI sets this so that a run that silently fell back to SQLite fails instead of passing.
+if env.bool("TAPERAPP_REQUIRE_POSTGRES", default=False) and (
+    DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql"
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "TAPERAPP_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL."
+    )

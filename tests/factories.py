@@ -1,0 +1,58 @@
+from datetime import date
+
+import factory
+from django.contrib.auth.models import Group
+
+from patients.models import Patient
+from taperapp.accounts.models import Clinic, Membership, User
+
+PASSWORD = "correct horse battery staple"
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+    slug = factory.Sequence(lambda n: f"clinic-{n}")
+    time_zone = "Europe/London"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user with an optional role and clinic: UserFactory(role="Clinician", clinic=c)."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    role = None
+    clinic = None
+
+    @classmethod
+    def _create(cls, model_class, *args, role=None, clinic=None, **kwargs):
+        user = model_class.objects.create_user(*args, password=PASSWORD, **kwargs)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+            if role == "Admin":
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+        if clinic:
+            Membership.objects.get_or_create(user=user, clinic=clinic)
+        return user
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    clinic = factory.SubFactory(ClinicFactory)
+    mrn = factory.Sequence(lambda n: f"MRN-{n:05d}")
+    given_name = factory.Faker("first_name")
+    family_name = factory.Faker("last_name")
+    birth_date = date(1980, 5, 17)
+    sex = Patient.Sex.FEMALE

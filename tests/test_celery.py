@@ -1,0 +1,78 @@
+import os
+import subprocess
+import sys
+from unittest import mock
+
+import pytest
+from celery import Task
+from django.conf import settings
+from django.db import transaction
+
+from taperapp.celery import app as celery_app
+from taperapp.celery import ping
+
+
+def test_tasks_are_sent_only_after_the_transaction_commits(db, django_capture_on_commit_callbacks):
+    with mock.patch.object(Task, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+            assert ping.delay() is None
+            assert send.call_count == 0
+        assert len(callbacks) == 1
+        assert send.call_count == 1
+
+
+def test_a_rolled_back_transaction_sends_nothing(transactional_db):
+    with mock.patch.object(Task, "apply_async") as send:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            ping.delay()
+            raise RuntimeError("roll back")
+        assert send.call_count == 0
+
+
+def test_outside_a_transaction_a_task_is_sent_at_once(transactional_db):
+    with mock.patch.object(Task, "apply_async") as send:
+        ping.delay()
+    assert send.call_count == 1
+
+
+def test_the_broker_comes_from_the_environment():
+    expected = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    assert celery_app.conf.broker_url == settings.CELERY_BROKER_URL == expected
+    assert celery_app.conf.beat_scheduler == "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+@pytest.fixture(scope="module")
+def celery_worker_process():
+    """A real worker on the configured broker (Redis in CI, the filesystem transport here)."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "taperapp.settings.test"}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "taperapp",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-l",
+            "warning",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.mark.celery_worker
+def test_a_real_worker_answers_a_round_trip(celery_worker_process):
+    result = ping.delay()
+    assert result.get(timeout=60) == "pong"
+    assert celery_worker_process.poll() is None
