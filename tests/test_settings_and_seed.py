@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -47,7 +48,6 @@ def test_every_variable_read_by_the_settings_is_documented():
     source = "".join(
         path.read_text() for path in (settings.BASE_DIR / "taperapp" / "settings").glob("*.py")
     )
-    import re
 
     read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', source))
     assert read, "the pattern found no variables"
