@@ -9,7 +9,7 @@ from .selectors import clinicians_for_user_clinics, patients_visible_to
 @admin.register(Patient)
 class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["family_name", "given_name", "mrn", "clinic", "status", "birth_date"]
-    list_filter = ["status", "clinic"]
+    list_filter = ["status", ("clinic", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["family_name", "given_name", "mrn"]
     list_select_related = ["clinic"]
     readonly_fields = [
