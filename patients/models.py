@@ -188,3 +188,352 @@ class Patient(models.Model):
         return [
             str(self._meta.get_field(name).verbose_name) for name in names if getattr(self, name)
         ]
+
+
+class HalfLifeClass(models.TextChoices):
+    SHORT = "short", _("Short-acting")
+    LONG = "long", _("Long-acting")
+
+
+class Medication(models.Model):
+    """A benzodiazepine of the catalogue (design §4), seeded from patients/clinical.py."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    half_life_class = models.CharField(
+        _("half-life class"), max_length=5, choices=HalfLifeClass.choices
+    )
+    half_life_hours = models.CharField(_("half-life (hours)"), max_length=60, blank=True)
+    onset_window_days = models.PositiveSmallIntegerField(
+        _("onset window (days)"),
+        help_text=_("Days after the last dose in which withdrawal usually begins."),
+    )
+    acute_window_days = models.PositiveSmallIntegerField(
+        _("acute window (days)"), help_text=_("Days after the last dose counted as acute.")
+    )
+    protracted_window_days = models.PositiveSmallIntegerField(
+        _("protracted window (days)"),
+        help_text=_("Days after the last dose until the post-withdrawal phase."),
+    )
+    lowest_practical_dose_mg = models.DecimalField(
+        _("lowest practical dose (mg)"),
+        max_digits=7,
+        decimal_places=4,
+        help_text=_("The last dose before stopping, e.g. the smallest tablet or half-tablet."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(half_life_class__in=HalfLifeClass.values),
+                name="medication_half_life_class_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(lowest_practical_dose_mg__gt=0), name="medication_lowest_dose_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(onset_window_days__gt=0)
+                & Q(acute_window_days__gte=models.F("onset_window_days"))
+                & Q(protracted_window_days__gt=models.F("acute_window_days")),
+                name="medication_windows_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_short_acting(self) -> bool:
+        return self.half_life_class == HalfLifeClass.SHORT
+
+    def dose_units_mg(self) -> list:
+        """The doses one tablet or half-tablet can give, from the prefetched strengths."""
+        units = set()
+        for strength in self.strengths.all():
+            units.add(strength.strength_mg)
+            if strength.splittable:
+                units.add(strength.strength_mg / 2)
+        return sorted(units)
+
+    def diazepam_equivalents(self, dose_mg) -> list[tuple]:
+        """[(diazepam mg, source label)] for a dose, one per source, from prefetched rows."""
+        return [
+            (equivalence.diazepam_mg_for(dose_mg), equivalence.get_source_display())
+            for equivalence in self.equivalences.all()
+        ]
+
+
+class MedicationStrength(models.Model):
+    class Form(models.TextChoices):
+        TABLET = "tablet", _("tablet")
+        ODT = "odt", _("orally disintegrating tablet")
+        CAPSULE = "capsule", _("capsule")
+
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="strengths")
+    strength_mg = models.DecimalField(_("strength (mg)"), max_digits=7, decimal_places=4)
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices, default=Form.TABLET)
+    splittable = models.BooleanField(_("scored: may be halved"), default=False)
+
+    class Meta:
+        ordering = ["strength_mg", "form"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medication", "strength_mg", "form"], name="strength_unique_per_form"
+            ),
+            models.CheckConstraint(condition=Q(strength_mg__gt=0), name="strength_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.strength_mg.normalize()} mg {self.get_form_display()}"
+
+
+class DiazepamEquivalence(models.Model):
+    """How much of a drug is taken as about diazepam 10 mg, according to one source."""
+
+    class Source(models.TextChoices):
+        ASHTON = "ashton", _("Ashton Manual")
+        VA_DOD_2021 = "va_dod_2021", _("VA/DoD 2021")
+
+    medication = models.ForeignKey(
+        Medication, on_delete=models.CASCADE, related_name="equivalences"
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    dose_equivalent_to_10mg_diazepam = models.DecimalField(
+        _("dose ≈ diazepam 10 mg"), max_digits=7, decimal_places=4
+    )
+
+    class Meta:
+        ordering = ["source"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["medication", "source"], name="equivalence_unique_per_source"
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_equivalent_to_10mg_diazepam__gt=0),
+                name="equivalence_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.medication}: {self.dose_equivalent_to_10mg_diazepam} mg ({self.source})"
+
+    def diazepam_mg_for(self, dose_mg):
+        from decimal import Decimal
+
+        value = Decimal(dose_mg) * 10 / self.dose_equivalent_to_10mg_diazepam
+        return value.quantize(Decimal("0.1"))
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    ON_HOLD = "on_hold", _("On hold")
+    COMPLETED = "completed", _("Completed")
+    STOPPED = "stopped", _("Stopped")
+
+
+class PlanMethod(models.TextChoices):
+    PERCENT = "percent", _("Percent of the current dose (hyperbolic)")
+    FIXED = "fixed", _("Fixed mg per step")
+    CUSTOM = "custom", _("Custom steps")
+
+
+RUNNING_STATUSES = [PlanStatus.ACTIVE, PlanStatus.ON_HOLD]
+
+
+class TaperPlan(models.Model):
+    """A dose schedule for one patient and one medication (design §4).
+
+    Its steps live on revisions: every change to the schedule makes a new revision and the old
+    ones stay readable. Status changes go through patients/plan_services.py.
+    """
+
+    Status = PlanStatus
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="taper_plans")
+    medication = models.ForeignKey(Medication, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    current_revision = models.OneToOneField(
+        "TaperPlanRevision", on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    held_since = models.DateField(_("on hold since"), null=True, blank=True)
+    hold_reason = models.TextField(_("reason for the hold"), blank=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.TextField(_("reason it ended"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=PlanStatus.values), name="taper_plan_status_valid"
+            ),
+            # A hold always says since when and why; nothing else carries hold data.
+            models.CheckConstraint(
+                condition=(
+                    Q(status=PlanStatus.ON_HOLD, held_since__isnull=False) & ~Q(hold_reason="")
+                )
+                | (~Q(status=PlanStatus.ON_HOLD) & Q(held_since__isnull=True)),
+                name="taper_plan_hold_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[PlanStatus.COMPLETED, PlanStatus.STOPPED], ended_on__isnull=False
+                )
+                | (
+                    ~Q(status__in=[PlanStatus.COMPLETED, PlanStatus.STOPPED])
+                    & Q(ended_on__isnull=True)
+                ),
+                name="taper_plan_end_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PlanStatus.DRAFT)
+                | Q(activated_at__isnull=False)
+                | Q(status=PlanStatus.STOPPED),
+                name="taper_plan_activation_recorded",
+            ),
+            # One running plan per patient: two schedules at once would make the dose ambiguous.
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(status__in=RUNNING_STATUSES),
+                name="taper_plan_one_running_per_patient",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.medication} plan for {self.patient}"
+
+    def get_absolute_url(self):
+        return reverse("patients:plan_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in RUNNING_STATUSES
+
+    def facts(self):
+        """The timeline's view of this plan (needs current_revision with steps prefetched)."""
+        from .timeline import PlanFacts, StepFact
+
+        steps = self.current_revision.steps.all() if self.current_revision else []
+        return PlanFacts(
+            plan_id=self.pk,
+            status=self.status,
+            steps=tuple(StepFact(s.start_date, s.end_date, s.daily_dose_mg) for s in steps),
+            held_since=self.held_since,
+            ended_on=self.ended_on,
+            acute_window_days=self.medication.acute_window_days,
+            protracted_window_days=self.medication.protracted_window_days,
+        )
+
+    def dose_on(self, on: date):
+        return self.facts().dose_on(on)
+
+    def last_dose_date(self):
+        return self.facts().last_dose_date()
+
+
+class TaperPlanRevision(models.Model):
+    """One version of a plan's schedule: its parameters, steps, warnings and justification."""
+
+    Method = PlanMethod
+
+    plan = models.ForeignKey(TaperPlan, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    method = models.CharField(_("method"), max_length=10, choices=PlanMethod.choices)
+    start_date = models.DateField(_("start date"))
+    start_dose_mg = models.DecimalField(
+        _("starting daily dose (mg)"), max_digits=8, decimal_places=4
+    )
+    reduction_percent = models.DecimalField(
+        _("reduction (% of the current dose)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    reduction_mg = models.DecimalField(
+        _("reduction (mg per step)"), max_digits=8, decimal_places=4, null=True, blank=True
+    )
+    interval_days = models.PositiveSmallIntegerField(
+        _("days between reductions"), null=True, blank=True
+    )
+    warnings = models.JSONField(_("guideline warnings"), default=list, blank=True)
+    warning_count = models.PositiveSmallIntegerField(default=0)
+    justification = models.TextField(_("clinician's justification"), blank=True)
+    reason = models.TextField(_("why this revision"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="revision_unique_number"),
+            models.CheckConstraint(
+                condition=Q(start_dose_mg__gt=0), name="revision_start_dose_positive"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        method=PlanMethod.PERCENT,
+                        reduction_percent__gt=0,
+                        reduction_percent__lt=100,
+                        interval_days__gte=1,
+                    )
+                    | Q(method=PlanMethod.FIXED, reduction_mg__gt=0, interval_days__gte=1)
+                    | Q(method=PlanMethod.CUSTOM)
+                ),
+                name="revision_method_parameters",
+            ),
+            # A schedule with guideline warnings is kept only with the clinician's reasons.
+            models.CheckConstraint(
+                condition=Q(warning_count=0) | ~Q(justification=""),
+                name="revision_warnings_justified",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} r{self.number}"
+
+
+class TaperStep(models.Model):
+    """One dose of a revision's schedule, from start_date to end_date inclusive.
+
+    The last step has no end date (usually 0 mg: stopped). Steps of a revision never overlap:
+    on PostgreSQL an exclusion constraint (migration 0003) enforces it even for raw SQL.
+    """
+
+    revision = models.ForeignKey(TaperPlanRevision, on_delete=models.PROTECT, related_name="steps")
+    sequence = models.PositiveIntegerField(_("step"))
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to"), null=True, blank=True)
+    daily_dose_mg = models.DecimalField(_("daily dose (mg)"), max_digits=8, decimal_places=4)
+    change_percent = models.DecimalField(
+        _("change from the previous step (%)"), max_digits=6, decimal_places=1, null=True
+    )
+
+    class Meta:
+        ordering = ["revision", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "sequence"], name="step_unique_sequence"),
+            models.CheckConstraint(
+                condition=Q(daily_dose_mg__gte=0), name="step_dose_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="step_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"step {self.sequence}: {self.daily_dose_mg} mg from {self.start_date}"

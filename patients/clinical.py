@@ -1,0 +1,148 @@
+"""Every clinical number of the taper and timeline logic, with its source (domain.md).
+
+Tags follow domain.md: [confirmed] read in a primary or authoritative source, [secondary] seen
+only in a secondary source, [site policy] no published number: a configurable default.
+Values an admin may change per medication are seeded from here into the Medication table
+(the catalogue migration) and read from the database after that.
+"""
+
+from decimal import Decimal
+
+# --- Tapering pace: 2025 Joint Clinical Practice Guideline on Benzodiazepine Tapering (ASAM
+# and nine societies, J Gen Intern Med 2025), pocket guide. [confirmed]
+MAX_REDUCTION_PERCENT_PER_WINDOW = Decimal("25")  # "should generally not exceed 25% every 2 weeks"
+PACE_WINDOW_DAYS = 14
+MIN_DAYS_BETWEEN_REDUCTIONS = 14  # "at least 2 weeks between reductions"
+MAX_FIRST_REDUCTION_PERCENT = Decimal("10")  # "first reductions of 5-10%"
+
+# --- Withdrawal risk by dose in diazepam equivalents (DE) per day. Joint Guideline Table 2
+# [confirmed]; outpatient unsuitability: SA Health [confirmed].
+HIGH_RISK_DAILY_DE_MG = Decimal("15")  # high risk above 15 mg DE (> 1.5 mg clonazepam)
+OUTPATIENT_UNSUITABLE_DAILY_DE_MG = Decimal("50")  # > 50 mg DE: outpatient taper unsuitable
+
+# --- Timeline windows (domain.md §1). Onset after the last dose by half-life class: short-
+# acting within about 1-2 days, long-acting usually 2-10 days [confirmed: NHS Scotland, DSM-IV
+# text, WikiTox]. Acute phase defaults to 28 days after the last dose (usually 10-14 days, up
+# to 3-4 weeks) [confirmed: WikiTox]. Protracted withdrawal: to 12 months by default
+# [confirmed: Ashton 1995; the 12-month end is site policy].
+ONSET_WINDOW_DAYS = {"short": 2, "long": 10}
+ACUTE_WINDOW_DAYS = 28
+PROTRACTED_WINDOW_DAYS = 365  # counted from the last dose
+
+# After a dose cut, symptoms may take up to a week to appear [confirmed: 2025 Joint Guideline
+# patient guide; Maudsley 2024]. Alert look-back windows reach at least this far.
+POST_REDUCTION_WINDOW_DAYS = 7
+
+# A generated plan never has more steps than this (a guard against a typo such as 0.001 mg).
+MAX_GENERATED_STEPS = 1000
+
+# --- Diazepam equivalence: the oral dose of each drug taken as about diazepam 10 mg. Sources
+# disagree up to two-fold, so each conversion keeps its source. Joint Guideline Table 7
+# [confirmed].
+EQUIVALENCE_SOURCES = {
+    "ashton": "Ashton Manual (2002), via 2025 Joint Guideline Table 7",
+    "va_dod_2021": "VA/DoD 2021, via 2025 Joint Guideline Table 7",
+}
+
+# --- The medication catalogue seeded by the catalogue migration; admins edit it afterwards.
+# Half-lives: NHS Scotland table after Ashton and Maudsley [confirmed; alprazolam secondary].
+# Strengths: marketed oral forms from product labelling [clonazepam confirmed from the label;
+# the others secondary]: verify against the local formulary. ``scored`` tablets may be halved;
+# capsules and orally disintegrating tablets (ODT) may not.
+MEDICATIONS = [
+    {
+        "code": "clonazepam",
+        "name": "Clonazepam (Klonopin)",
+        "half_life_class": "long",
+        "half_life_hours": "18–50",
+        "equivalents": {"ashton": "0.5", "va_dod_2021": "1"},
+        "strengths": [
+            ("0.5", "tablet", True),
+            ("1", "tablet", False),
+            ("2", "tablet", False),
+            ("0.125", "odt", False),
+            ("0.25", "odt", False),
+            ("0.5", "odt", False),
+            ("1", "odt", False),
+            ("2", "odt", False),
+        ],
+    },
+    {
+        "code": "diazepam",
+        "name": "Diazepam (Valium)",
+        "half_life_class": "long",
+        "half_life_hours": "20–100 (active metabolite 36–200)",
+        "equivalents": {"ashton": "10", "va_dod_2021": "10"},
+        "strengths": [("2", "tablet", True), ("5", "tablet", True), ("10", "tablet", True)],
+    },
+    {
+        "code": "alprazolam",
+        "name": "Alprazolam (Xanax)",
+        "half_life_class": "short",
+        "half_life_hours": "6–27",
+        "equivalents": {"ashton": "0.5", "va_dod_2021": "1"},
+        "strengths": [
+            ("0.25", "tablet", True),
+            ("0.5", "tablet", True),
+            ("1", "tablet", True),
+            ("2", "tablet", True),
+        ],
+    },
+    {
+        "code": "lorazepam",
+        "name": "Lorazepam (Ativan)",
+        "half_life_class": "short",
+        "half_life_hours": "10–20",
+        "equivalents": {"ashton": "1", "va_dod_2021": "2"},
+        "strengths": [("0.5", "tablet", False), ("1", "tablet", True), ("2", "tablet", True)],
+    },
+    {
+        "code": "chlordiazepoxide",
+        "name": "Chlordiazepoxide (Librium)",
+        "half_life_class": "long",
+        "half_life_hours": "5–30 (active metabolite 36–200)",
+        "equivalents": {"ashton": "25", "va_dod_2021": "25"},
+        "strengths": [("5", "capsule", False), ("10", "capsule", False), ("25", "capsule", False)],
+    },
+    {
+        "code": "oxazepam",
+        "name": "Oxazepam",
+        "half_life_class": "short",
+        "half_life_hours": "4–15",
+        "equivalents": {"ashton": "20", "va_dod_2021": "30"},
+        "strengths": [("10", "capsule", False), ("15", "capsule", False), ("30", "capsule", False)],
+    },
+    {
+        "code": "temazepam",
+        "name": "Temazepam (Restoril)",
+        "half_life_class": "short",
+        "half_life_hours": "8–22",
+        "equivalents": {"ashton": "20", "va_dod_2021": "15"},
+        "strengths": [
+            ("7.5", "capsule", False),
+            ("15", "capsule", False),
+            ("22.5", "capsule", False),
+            ("30", "capsule", False),
+        ],
+    },
+    {
+        "code": "clorazepate",
+        "name": "Clorazepate (Tranxene)",
+        "half_life_class": "long",
+        "half_life_hours": "active metabolite 36–200",
+        "equivalents": {"ashton": "15", "va_dod_2021": "15"},
+        "strengths": [("3.75", "tablet", True), ("7.5", "tablet", True), ("15", "tablet", True)],
+    },
+    {
+        "code": "triazolam",
+        "name": "Triazolam (Halcion)",
+        "half_life_class": "short",
+        "half_life_hours": "1.5–5.5",
+        "equivalents": {"ashton": "0.5", "va_dod_2021": "0.25"},
+        "strengths": [("0.125", "tablet", False), ("0.25", "tablet", True)],
+    },
+]
+
+# Older age raises seizure risk in withdrawal [confirmed: SA Health, WikiTox, labels]; the age
+# at which taperapp calls it out is [site policy].
+OLDER_AGE_YEARS = 65

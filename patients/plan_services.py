@@ -1,0 +1,512 @@
+"""Writes of taper plans: create, revise, and every status change (design §4).
+
+Each change of schedule is a new TaperPlanRevision; steps are never edited in place, so the
+history of what the patient was told to take stays readable. Status changes lock the plan
+row and refuse illegal transitions with a message a clinician can act on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taperapp.accounts.models import User
+
+from . import clinical, tapering
+from .models import (
+    RUNNING_STATUSES,
+    Medication,
+    Patient,
+    PlanMethod,
+    PlanStatus,
+    TaperPlan,
+    TaperPlanRevision,
+    TaperStep,
+)
+
+
+@dataclass
+class PlanParameters:
+    medication: Medication
+    method: str
+    start_date: date
+    start_dose_mg: Decimal
+    reduction_percent: Decimal | None = None
+    reduction_mg: Decimal | None = None
+    interval_days: int | None = None
+    custom_steps: list[tuple[date, Decimal]] | None = None
+
+
+@dataclass
+class Schedule:
+    steps: list[tapering.PlannedStep]
+    warnings: list[tapering.GuidelineWarning]
+
+    @property
+    def last_dose_date(self) -> date | None:
+        return tapering.last_dose_date(self.steps)
+
+
+def formulary_for(medication: Medication) -> tapering.Formulary:
+    return tapering.Formulary(
+        units_mg=tuple(medication.dose_units_mg()),
+        lowest_practical_dose_mg=medication.lowest_practical_dose_mg,
+    )
+
+
+def patient_risk_labels(patient: Patient, on: date) -> list[str]:
+    risks = list(patient.seizure_risk_factors)
+    if patient.age_on(on) >= clinical.OLDER_AGE_YEARS:
+        risks.append(_("age %(age)s") % {"age": patient.age_on(on)})
+    return risks
+
+
+def check_schedule(
+    steps: list[tapering.PlannedStep], *, patient: Patient, params: PlanParameters
+) -> list[tapering.GuidelineWarning]:
+    medication = params.medication
+    context = tapering.PlanContext(
+        formulary=formulary_for(medication),
+        short_acting=medication.is_short_acting,
+        medication_name=medication.name,
+        diazepam_equivalents=medication.diazepam_equivalents(steps[0].daily_dose_mg),
+        requested_percent=params.reduction_percent if params.method == PlanMethod.PERCENT else None,
+        patient_risks=patient_risk_labels(patient, steps[0].start_date),
+    )
+    return tapering.check_guidelines(steps, context)
+
+
+def plan_preview(*, patient: Patient, params: PlanParameters) -> Schedule:
+    """The steps and warnings a plan would have; raises ValidationError on bad input."""
+    try:
+        steps = tapering.generate_steps(
+            method=params.method,
+            start_date=params.start_date,
+            start_dose_mg=params.start_dose_mg,
+            formulary=formulary_for(params.medication),
+            reduction_percent=params.reduction_percent,
+            reduction_mg=params.reduction_mg,
+            interval_days=params.interval_days,
+            custom_steps=params.custom_steps,
+        )
+    except tapering.PlanInputError as error:
+        raise ValidationError(error.errors) from error
+    return Schedule(steps, check_schedule(steps, patient=patient, params=params))
+
+
+def _span(steps) -> tuple[date, date | None]:
+    return steps[0].start_date, tapering.last_dose_date(steps)
+
+
+def _overlapping_running_plan(patient: Patient, start: date, exclude=None) -> TaperPlan | None:
+    for plan in (
+        TaperPlan.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
+        .exclude(pk=getattr(exclude, "pk", None))
+        .select_related("medication", "current_revision")
+        .prefetch_related("current_revision__steps")
+    ):
+        last = plan.last_dose_date()
+        if last is None or last >= start:
+            return plan
+    return None
+
+
+def _require_justification(warnings, justification: str) -> str:
+    justification = (justification or "").strip()
+    if warnings and not justification:
+        raise ValidationError(
+            {
+                "justification": _(
+                    "This plan has %(n)s guideline warning(s). Write why it is right for this "
+                    "patient before saving."
+                )
+                % {"n": len(warnings)}
+            }
+        )
+    return justification
+
+
+def _write_revision(
+    *,
+    plan: TaperPlan,
+    params: PlanParameters,
+    schedule: Schedule,
+    justification: str,
+    reason: str,
+    created_by: User,
+) -> TaperPlanRevision:
+    number = (plan.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    revision = TaperPlanRevision(
+        plan=plan,
+        number=number,
+        method=params.method,
+        start_date=params.start_date,
+        start_dose_mg=params.start_dose_mg,
+        reduction_percent=params.reduction_percent if params.method == PlanMethod.PERCENT else None,
+        reduction_mg=params.reduction_mg if params.method == PlanMethod.FIXED else None,
+        interval_days=params.interval_days if params.method != PlanMethod.CUSTOM else None,
+        warnings=[w.as_dict() for w in schedule.warnings],
+        warning_count=len(schedule.warnings),
+        justification=justification,
+        reason=reason,
+        created_by=created_by,
+    )
+    revision.save()
+    TaperStep.objects.bulk_create(
+        TaperStep(
+            revision=revision,
+            sequence=step.sequence,
+            start_date=step.start_date,
+            end_date=step.end_date,
+            daily_dose_mg=step.daily_dose_mg,
+            change_percent=step.change_percent,
+        )
+        for step in schedule.steps
+    )
+    plan.current_revision = revision
+    plan.save(update_fields=["current_revision", "updated_at"])
+    return revision
+
+
+@transaction.atomic
+def taper_plan_create(
+    *, patient: Patient, params: PlanParameters, justification: str, created_by: User
+) -> TaperPlan:
+    """A new draft plan with its first revision. Nothing is saved when anything is wrong."""
+    if not patient.is_active:
+        raise ValidationError(_("This patient has been discharged: a plan cannot be added."))
+    schedule = plan_preview(patient=patient, params=params)
+    running = _overlapping_running_plan(patient, params.start_date)
+    if running is not None:
+        raise ValidationError(
+            {
+                "start_date": _(
+                    "This patient already has a running %(drug)s plan (from %(start)s). Stop or "
+                    "complete it, or start this plan after its last dose."
+                )
+                % {
+                    "drug": running.medication.name,
+                    "start": running.current_revision.start_date.strftime("%-d %b %Y"),
+                }
+            }
+        )
+    justification = _require_justification(schedule.warnings, justification)
+    plan = TaperPlan.objects.create(
+        patient=patient, medication=params.medication, created_by=created_by
+    )
+    _write_revision(
+        plan=plan,
+        params=params,
+        schedule=schedule,
+        justification=justification,
+        reason=_("First version."),
+        created_by=created_by,
+    )
+    return plan
+
+
+# Which statuses each action may start from; anything else is refused with a message.
+ALLOWED_FROM = {
+    "activate": {PlanStatus.DRAFT},
+    "hold": {PlanStatus.ACTIVE},
+    "resume": {PlanStatus.ON_HOLD},
+    "step_back": {PlanStatus.ACTIVE, PlanStatus.ON_HOLD},
+    "complete": {PlanStatus.ACTIVE, PlanStatus.ON_HOLD},
+    "stop": {PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.ON_HOLD},
+    "revise": {PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.ON_HOLD},
+}
+ACTION_NAMES = {
+    "activate": "activated",
+    "hold": "put on hold",
+    "resume": "resumed",
+    "step_back": "stepped back",
+    "complete": "completed",
+    "stop": "stopped",
+    "revise": "changed",
+}
+ALLOWED_HINT = {
+    "activate": "only a draft can be activated",
+    "hold": "only an active plan can be put on hold",
+    "resume": "only a plan on hold can be resumed",
+    "step_back": "only an active or held plan can step back",
+    "complete": "only an active or held plan can be completed",
+    "stop": "a completed or stopped plan has already ended",
+    "revise": "a completed or stopped plan cannot be changed",
+}
+
+
+def _lock(plan: TaperPlan, action: str) -> TaperPlan:
+    locked = (
+        TaperPlan.objects.select_for_update()
+        .select_related("patient", "medication", "current_revision")
+        .get(pk=plan.pk)
+    )
+    if locked.status not in ALLOWED_FROM[action]:
+        raise ValidationError(
+            _("This plan is %(status)s and cannot be %(action)s: %(hint)s.")
+            % {
+                "status": locked.get_status_display().lower(),
+                "action": _(ACTION_NAMES[action]),
+                "hint": _(ALLOWED_HINT[action]),
+            }
+        )
+    return locked
+
+
+def _reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for %(what)s.") % {"what": what}})
+    return reason
+
+
+def _today(plan: TaperPlan) -> date:
+    return timezone.localdate(timezone=plan.patient.clinic.zone)
+
+
+@transaction.atomic
+def taper_plan_activate(*, plan: TaperPlan, by: User) -> TaperPlan:
+    plan = _lock(plan, "activate")
+    if not plan.patient.is_active:
+        raise ValidationError(_("This patient has been discharged: the plan cannot start."))
+    running = _overlapping_running_plan(plan.patient, plan.current_revision.start_date, plan)
+    if running is not None:
+        raise ValidationError(
+            _("This patient already has a running plan. Stop or complete it first.")
+        )
+    plan.status = PlanStatus.ACTIVE
+    plan.activated_at = timezone.now()
+    try:
+        with transaction.atomic():
+            plan.save(update_fields=["status", "activated_at", "updated_at"])
+    except IntegrityError as error:  # a colleague activated another plan at the same moment
+        raise ValidationError(
+            _("This patient already has a running plan. Stop or complete it first.")
+        ) from error
+    return plan
+
+
+@transaction.atomic
+def taper_plan_hold(*, plan: TaperPlan, by: User, reason: str, on: date | None = None) -> TaperPlan:
+    reason = _reason(reason, _("the hold"))
+    plan = _lock(plan, "hold")
+    plan.status = PlanStatus.ON_HOLD
+    plan.held_since = on or _today(plan)
+    plan.hold_reason = reason
+    plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
+    return plan
+
+
+def _steps_of(revision: TaperPlanRevision) -> list[tapering.PlannedStep]:
+    return [
+        tapering.PlannedStep(
+            s.sequence, s.start_date, s.end_date, s.daily_dose_mg, s.change_percent
+        )
+        for s in revision.steps.order_by("sequence")
+    ]
+
+
+def _renumber(steps: list[tuple[date, date | None, Decimal]]) -> list[tapering.PlannedStep]:
+    planned = []
+    for index, (start, end, dose) in enumerate(steps):
+        change = None if index == 0 else tapering.percent_change(steps[index - 1][2], dose)
+        planned.append(tapering.PlannedStep(index + 1, start, end, dose, change))
+    return planned
+
+
+def _params_of(plan: TaperPlan, revision: TaperPlanRevision) -> PlanParameters:
+    return PlanParameters(
+        medication=plan.medication,
+        method=revision.method,
+        start_date=revision.start_date,
+        start_dose_mg=revision.start_dose_mg,
+        reduction_percent=revision.reduction_percent,
+        reduction_mg=revision.reduction_mg,
+        interval_days=revision.interval_days,
+    )
+
+
+def _shift(day: date | None, days: int) -> date | None:
+    return None if day is None else day + timedelta(days=days)
+
+
+@transaction.atomic
+def taper_plan_resume(*, plan: TaperPlan, by: User, on: date | None = None) -> TaperPlan:
+    """Resume a held plan: the remaining steps move later by the days held (a new revision)."""
+    plan = _lock(plan, "resume")
+    resumed_on = on or _today(plan)
+    held_since = plan.held_since
+    days_held = max((resumed_on - held_since).days, 0)
+    shifted = []
+    for step in _steps_of(plan.current_revision):
+        if step.end_date is not None and step.end_date < held_since:
+            shifted.append((step.start_date, step.end_date, step.daily_dose_mg))
+        elif step.start_date <= held_since:  # the step the hold began in: it lasts longer
+            shifted.append((step.start_date, _shift(step.end_date, days_held), step.daily_dose_mg))
+        else:
+            shifted.append(
+                (
+                    _shift(step.start_date, days_held),
+                    _shift(step.end_date, days_held),
+                    step.daily_dose_mg,
+                )
+            )
+    steps = _renumber(shifted)
+    params = _params_of(plan, plan.current_revision)
+    reason = _("Resumed after %(days)s day(s) on hold (from %(since)s): %(why)s") % {
+        "days": days_held,
+        "since": held_since.strftime("%-d %b %Y"),
+        "why": plan.hold_reason,
+    }
+    schedule = Schedule(steps, check_schedule(steps, patient=plan.patient, params=params))
+    _write_revision(
+        plan=plan,
+        params=params,
+        schedule=schedule,
+        justification=plan.current_revision.justification or reason,
+        reason=reason,
+        created_by=by,
+    )
+    plan.status = PlanStatus.ACTIVE
+    plan.held_since = None
+    plan.hold_reason = ""
+    plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def taper_plan_step_back(
+    *, plan: TaperPlan, by: User, reason: str, on: date | None = None
+) -> TaperPlan:
+    """Return to the previous dose from today for as long as the current step was planned,
+    then retry the current dose; later steps move later accordingly (a new revision)."""
+    reason = _reason(reason, _("stepping back"))
+    plan = _lock(plan, "step_back")
+    today = on or _today(plan)
+    if plan.status == PlanStatus.ON_HOLD:
+        # The held dose is the one the patient takes: step back from there.
+        today = max(today, plan.held_since)
+    steps = _steps_of(plan.current_revision)
+    current = next(
+        (s for s in steps if s.start_date <= today and (s.end_date is None or today <= s.end_date)),
+        None,
+    )
+    if current is None or current.sequence == 1:
+        raise ValidationError(_("There is no earlier dose to step back to on this date."))
+    previous = steps[current.sequence - 2]
+    if previous.daily_dose_mg <= current.daily_dose_mg:
+        raise ValidationError(_("The current step is not a reduction: there is nothing to undo."))
+    length = current.days or (plan.current_revision.interval_days or clinical.PACE_WINDOW_DAYS)
+    new_start = today + timedelta(days=length)
+    offset = (new_start - current.start_date).days
+    rebuilt = [(s.start_date, s.end_date, s.daily_dose_mg) for s in steps[: current.sequence - 1]]
+    if today > current.start_date:
+        rebuilt.append((current.start_date, today - timedelta(days=1), current.daily_dose_mg))
+    rebuilt.append((today, today + timedelta(days=length - 1), previous.daily_dose_mg))
+    for step in steps[current.sequence - 1 :]:
+        rebuilt.append(
+            (_shift(step.start_date, offset), _shift(step.end_date, offset), step.daily_dose_mg)
+        )
+    new_steps = _renumber(rebuilt)
+    params = _params_of(plan, plan.current_revision)
+    schedule = Schedule(new_steps, check_schedule(new_steps, patient=plan.patient, params=params))
+    text = _("Stepped back to %(dose)s mg from %(date)s: %(why)s") % {
+        "dose": previous.daily_dose_mg.normalize(),
+        "date": today.strftime("%-d %b %Y"),
+        "why": reason,
+    }
+    _write_revision(
+        plan=plan, params=params, schedule=schedule, justification=text, reason=text, created_by=by
+    )
+    if plan.status == PlanStatus.ON_HOLD:
+        plan.status = PlanStatus.ACTIVE
+        plan.held_since = None
+        plan.hold_reason = ""
+        plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def taper_plan_revise(
+    *, plan: TaperPlan, params: PlanParameters, justification: str, reason: str, by: User
+) -> TaperPlan:
+    """A new schedule from ``params.start_date``; on a running plan the steps before that date
+    are kept as they were (they happened)."""
+    reason = _reason(reason, _("the change"))
+    plan = _lock(plan, "revise")
+    if params.medication.pk != plan.medication_id:
+        raise ValidationError({"medication": _("A plan keeps its medication: start a new plan.")})
+    schedule = plan_preview(patient=plan.patient, params=params)
+    steps = schedule.steps
+    if plan.status != PlanStatus.DRAFT:
+        kept = []
+        for step in _steps_of(plan.current_revision):
+            if step.start_date >= params.start_date:
+                break
+            end = step.end_date
+            if end is None or end >= params.start_date:
+                end = params.start_date - timedelta(days=1)
+            kept.append((step.start_date, end, step.daily_dose_mg))
+        steps = _renumber(kept + [(s.start_date, s.end_date, s.daily_dose_mg) for s in steps])
+        schedule = Schedule(steps, check_schedule(steps, patient=plan.patient, params=params))
+    justification = _require_justification(schedule.warnings, justification)
+    _write_revision(
+        plan=plan,
+        params=params,
+        schedule=schedule,
+        justification=justification,
+        reason=reason,
+        created_by=by,
+    )
+    return plan
+
+
+@transaction.atomic
+def taper_plan_complete(*, plan: TaperPlan, by: User, on: date | None = None) -> TaperPlan:
+    plan = _lock(plan, "complete")
+    today = on or _today(plan)
+    planned_last = plan.last_dose_date()
+    plan.status = PlanStatus.COMPLETED
+    plan.ended_on = min(today, planned_last) if planned_last else today
+    plan.held_since = None
+    plan.hold_reason = ""
+    plan.end_reason = _("Completed.")
+    plan.save(
+        update_fields=[
+            "status",
+            "ended_on",
+            "held_since",
+            "hold_reason",
+            "end_reason",
+            "updated_at",
+        ]
+    )
+    return plan
+
+
+@transaction.atomic
+def taper_plan_stop(*, plan: TaperPlan, by: User, reason: str, on: date | None = None) -> TaperPlan:
+    reason = _reason(reason, _("stopping the plan"))
+    plan = _lock(plan, "stop")
+    plan.status = PlanStatus.STOPPED
+    plan.ended_on = on or _today(plan)
+    plan.held_since = None
+    plan.hold_reason = ""
+    plan.end_reason = reason
+    plan.save(
+        update_fields=[
+            "status",
+            "ended_on",
+            "held_since",
+            "hold_reason",
+            "end_reason",
+            "updated_at",
+        ]
+    )
+    return plan

@@ -1,0 +1,181 @@
+"""Where a patient stands on a date: the withdrawal timeline (design §4, domain.md §1).
+
+The phase is derived, never typed in: ``pre_taper`` before any plan runs, ``tapering`` from a
+plan's first day through its last dose, ``acute`` from the day after the last dose through the
+medication's acute window, ``protracted`` through its protracted window, then
+``post_withdrawal``. A plan on hold keeps its current dose; a stopped plan no longer governs
+the dose (the taper was abandoned), so the phase after it is ``pre_taper`` again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+class Phase:
+    PRE_TAPER = "pre_taper"
+    TAPERING = "tapering"
+    ACUTE = "acute"
+    PROTRACTED = "protracted"
+    POST_WITHDRAWAL = "post_withdrawal"
+
+    LABELS = {
+        PRE_TAPER: "before the taper",
+        TAPERING: "tapering",
+        ACUTE: "acute withdrawal",
+        PROTRACTED: "protracted withdrawal",
+        POST_WITHDRAWAL: "after withdrawal",
+    }
+    CHOICES = [(key, label) for key, label in LABELS.items()]
+
+
+@dataclass(frozen=True)
+class StepFact:
+    start_date: date
+    end_date: date | None
+    daily_dose_mg: Decimal
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the timeline needs of a plan: its current steps, status and windows."""
+
+    plan_id: object
+    status: str
+    steps: tuple[StepFact, ...]
+    held_since: date | None
+    ended_on: date | None  # the day a completed or stopped plan ended
+    acute_window_days: int
+    protracted_window_days: int
+
+    @property
+    def start_date(self) -> date:
+        return self.steps[0].start_date
+
+    def planned_dose_on(self, on: date) -> Decimal | None:
+        for step in self.steps:
+            if step.start_date <= on and (step.end_date is None or on <= step.end_date):
+                return step.daily_dose_mg
+        return None
+
+    def dose_on(self, on: date) -> Decimal | None:
+        if on < self.start_date:
+            return None
+        if self.status == "on_hold" and self.held_since and on >= self.held_since:
+            return self.planned_dose_on(self.held_since)  # the current dose continues
+        if self.status == "stopped" and self.ended_on and on > self.ended_on:
+            return None
+        if self.status == "completed" and self.ended_on and on > self.ended_on:
+            return Decimal("0")
+        return self.planned_dose_on(on)
+
+    def last_dose_date(self) -> date | None:
+        if self.status == "stopped":
+            return None
+        if self.status == "on_hold":
+            return None  # unknown until the plan resumes
+        if self.status == "completed" and self.ended_on:
+            planned = self._planned_last_dose()
+            return min(planned, self.ended_on) if planned else self.ended_on
+        return self._planned_last_dose()
+
+    def _planned_last_dose(self) -> date | None:
+        if len(self.steps) < 2 or self.steps[-1].daily_dose_mg != 0:
+            return None
+        return self.steps[-1].start_date - timedelta(days=1)
+
+    def last_reduction_on_or_before(self, on: date) -> date | None:
+        latest = None
+        previous = None
+        for step in self.steps:
+            if step.start_date > on:
+                break
+            if self.status == "on_hold" and self.held_since and step.start_date > self.held_since:
+                break
+            if previous is not None and step.daily_dose_mg < previous:
+                latest = step.start_date
+            previous = step.daily_dose_mg
+        return latest
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    on: date
+    phase: str
+    day_in_phase: int | None
+    daily_dose_mg: Decimal | None
+    days_since_last_reduction: int | None
+    last_dose_date: date | None
+    plan_id: object = None
+
+    @property
+    def phase_label(self) -> str:
+        return _(Phase.LABELS[self.phase])
+
+    def in_words(self) -> str:
+        """E.g. "Day 12 of acute withdrawal · last reduction 3 days ago"."""
+        if self.phase == Phase.PRE_TAPER:
+            parts = [_("No taper running")]
+        else:
+            parts = [
+                _("Day %(day)s of %(phase)s")
+                % {"day": self.day_in_phase, "phase": self.phase_label}
+            ]
+        if self.phase == Phase.TAPERING and self.daily_dose_mg is not None:
+            parts.append(_("%(dose)s mg a day") % {"dose": self.daily_dose_mg.normalize()})
+        if self.days_since_last_reduction is not None and self.phase == Phase.TAPERING:
+            days = self.days_since_last_reduction
+            parts.append(
+                _("last reduction today")
+                if days == 0
+                else ngettext("last reduction %(n)s day ago", "last reduction %(n)s days ago", days)
+                % {"n": days}
+            )
+        if self.last_dose_date and self.phase != Phase.PRE_TAPER:
+            parts.append(
+                _("last dose %(date)s") % {"date": self.last_dose_date.strftime("%-d %b %Y")}
+            )
+        return " · ".join(parts)
+
+
+def timeline_on(plans: list[PlanFacts], on: date) -> TimelinePoint:
+    """The phase on a date. ``plans`` are the patient's non-draft plans, any order."""
+    governing = None
+    for facts in plans:
+        if (
+            facts.steps
+            and facts.start_date <= on
+            and (governing is None or facts.start_date > governing.start_date)
+        ):
+            governing = facts
+    if governing is None:
+        return TimelinePoint(on, Phase.PRE_TAPER, None, None, None, None)
+
+    last_dose = governing.last_dose_date()
+    dose = governing.dose_on(on)
+    if last_dose is None or on <= last_dose:
+        if governing.status == "stopped" and dose is None:
+            return TimelinePoint(on, Phase.PRE_TAPER, None, None, None, None, governing.plan_id)
+        reduced = governing.last_reduction_on_or_before(on)
+        return TimelinePoint(
+            on,
+            Phase.TAPERING,
+            (on - governing.start_date).days + 1,
+            dose,
+            None if reduced is None else (on - reduced).days,
+            last_dose,
+            governing.plan_id,
+        )
+    days_after = (on - last_dose).days  # 1 on the day after the last dose
+    if days_after <= governing.acute_window_days:
+        phase, day = Phase.ACUTE, days_after
+    elif days_after <= governing.protracted_window_days:
+        phase, day = Phase.PROTRACTED, days_after - governing.acute_window_days
+    else:
+        phase, day = Phase.POST_WITHDRAWAL, days_after - governing.protracted_window_days
+    return TimelinePoint(on, phase, day, Decimal("0"), None, last_dose, governing.plan_id)
