@@ -243,7 +243,7 @@ ALLOWED_HINT = {
 
 def _lock(plan: TaperPlan, action: str) -> TaperPlan:
     locked = (
-        TaperPlan.objects.select_for_update()
+        TaperPlan.objects.select_for_update(of=("self",))
         .select_related("patient", "medication", "current_revision")
         .get(pk=plan.pk)
     )

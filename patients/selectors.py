@@ -36,3 +36,42 @@ def clinicians_for_user_clinics(user: User) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def medications() -> QuerySet:
+    from .models import Medication
+
+    return Medication.objects.prefetch_related("strengths", "equivalences")
+
+
+def plans_with_steps(queryset: QuerySet) -> QuerySet:
+    """Plans with what their pages and the timeline read: medication, current steps."""
+    return queryset.select_related(
+        "medication", "current_revision", "created_by", "patient__clinic"
+    ).prefetch_related(
+        "medication__strengths", "medication__equivalences", "current_revision__steps"
+    )
+
+
+def plans_visible_to(user: User) -> QuerySet:
+    from .models import TaperPlan
+
+    return TaperPlan.objects.filter(patient__clinic_id__in=clinic_ids_for_user(user))
+
+
+def plan_detail(*, user: User) -> QuerySet:
+    """The plan page: the plan, its current steps and every revision with its steps."""
+    return plans_with_steps(plans_visible_to(user)).prefetch_related(
+        "revisions__steps", "revisions__created_by"
+    )
+
+
+def patient_timeline(patient: Patient, on, plans=None):
+    """Where the patient stands on a date, from their non-draft plans."""
+    from .models import PlanStatus
+    from .timeline import timeline_on
+
+    if plans is None:
+        plans = plans_with_steps(patient.taper_plans.exclude(status=PlanStatus.DRAFT))
+    facts = [plan.facts() for plan in plans if plan.status != PlanStatus.DRAFT]
+    return timeline_on(facts, on)

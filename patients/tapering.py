@@ -9,6 +9,7 @@ the strengths allow is exact.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from dataclasses import asdict, dataclass, field
@@ -66,18 +67,27 @@ class Formulary:
     lowest_practical_dose_mg: Decimal
 
     def achievable(self, dose_mg: Decimal) -> bool:
-        return _to_ug(dose_mg) in _reachable(self._units_ug(), _to_ug(dose_mg))
+        ug = _to_ug(dose_mg)
+        doses = self._doses_up_to(ug)
+        index = bisect.bisect_left(doses, ug)
+        return index < len(doses) and doses[index] == ug
 
     def at_or_above(self, target_mg: Decimal, below_mg: Decimal) -> Decimal | None:
         """The smallest achievable dose >= target and < below, or None."""
-        reachable = _reachable(self._units_ug(), _to_ug(below_mg))
-        candidates = [d for d in reachable if _to_ug(target_mg) <= d < _to_ug(below_mg)]
-        return _from_ug(min(candidates)) if candidates else None
+        doses = self._doses_up_to(_to_ug(below_mg))
+        index = bisect.bisect_left(doses, _to_ug(target_mg))
+        if index < len(doses) and doses[index] < _to_ug(below_mg):
+            return _from_ug(doses[index])
+        return None
 
     def largest_below(self, below_mg: Decimal) -> Decimal | None:
-        reachable = _reachable(self._units_ug(), _to_ug(below_mg))
-        candidates = [d for d in reachable if 0 < d < _to_ug(below_mg)]
-        return _from_ug(max(candidates)) if candidates else None
+        doses = self._doses_up_to(_to_ug(below_mg))
+        index = bisect.bisect_left(doses, _to_ug(below_mg)) - 1
+        return _from_ug(doses[index]) if index >= 1 else None  # doses[0] is 0
+
+    def _doses_up_to(self, ug: int) -> tuple[int, ...]:
+        # Rounded up to a power of two so a whole plan reuses a handful of cached tables.
+        return _reachable(self._units_ug(), 1 << max(ug.bit_length(), 10))
 
     def _units_ug(self) -> tuple[int, ...]:
         return tuple(sorted({_to_ug(u) for u in self.units_mg if u > 0}))
@@ -97,10 +107,10 @@ def fmt(value: Decimal) -> str:
 
 
 @cache
-def _reachable(units_ug: tuple[int, ...], up_to_ug: int) -> frozenset[int]:
-    """Every daily dose up to ``up_to_ug`` that whole units add up to (unbounded coin sums)."""
+def _reachable(units_ug: tuple[int, ...], up_to_ug: int) -> tuple[int, ...]:
+    """Every daily dose up to ``up_to_ug`` that whole units add up to, sorted (coin sums)."""
     if not units_ug:
-        return frozenset()
+        return (0,)
     step = 0
     for unit in units_ug:
         step = math.gcd(step, unit)
@@ -108,7 +118,7 @@ def _reachable(units_ug: tuple[int, ...], up_to_ug: int) -> frozenset[int]:
     for total in range(step, up_to_ug + 1, step):
         if any(total - unit in reachable for unit in units_ug if unit <= total):
             reachable.add(total)
-    return frozenset(reachable)
+    return tuple(sorted(reachable))
 
 
 def percent_change(previous: Decimal, current: Decimal) -> Decimal | None:

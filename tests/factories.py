@@ -56,3 +56,40 @@ class PatientFactory(factory.django.DjangoModelFactory):
     family_name = factory.Faker("last_name")
     birth_date = date(1980, 5, 17)
     sex = Patient.Sex.FEMALE
+
+
+def make_plan(
+    patient,
+    *,
+    code="clonazepam",
+    start=None,
+    dose="2",
+    percent="10",
+    interval=14,
+    by=None,
+    activate=True,
+    justification="Reviewed with the patient; ODT available.",
+):
+    """A plan built through the services, as a clinician would."""
+    from datetime import date
+    from decimal import Decimal
+
+    from patients import plan_services
+    from patients.models import Medication
+
+    medication = Medication.objects.get(code=code)
+    by = by or patient.primary_clinician or patient.created_by
+    params = plan_services.PlanParameters(
+        medication=medication,
+        method="percent",
+        start_date=start or date(2026, 1, 5),
+        start_dose_mg=Decimal(dose),
+        reduction_percent=Decimal(percent),
+        interval_days=interval,
+    )
+    plan = plan_services.taper_plan_create(
+        patient=patient, params=params, justification=justification, created_by=by
+    )
+    if activate:
+        plan = plan_services.taper_plan_activate(plan=plan, by=by)
+    return plan

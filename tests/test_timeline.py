@@ -1,0 +1,81 @@
+"""The phase on any date, at every boundary, for a long- and a short-acting drug."""
+
+from datetime import date, timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from patients import plan_services
+from patients.models import Medication
+from patients.selectors import patient_timeline
+from tests.factories import make_plan
+
+START = date(2026, 1, 5)
+
+
+@pytest.mark.parametrize(("code", "acute_days"), [("clonazepam", 28), ("alprazolam", 21)])
+def test_phases_at_every_boundary(code, acute_days, patient):
+    Medication.objects.filter(code=code).update(acute_window_days=acute_days)
+    dose = "2" if code == "clonazepam" else "1"
+    plan = make_plan(patient, code=code, dose=dose)
+    last = plan.last_dose_date()
+    first_cut = plan.current_revision.steps.get(sequence=2)
+
+    def at(day):
+        point = patient_timeline(patient, day)
+        return point.phase, point.day_in_phase, point.daily_dose_mg, point.days_since_last_reduction
+
+    assert at(START - timedelta(days=1)) == ("pre_taper", None, None, None)
+    assert at(START) == ("tapering", 1, D(dose), None)
+    assert at(first_cut.start_date) == ("tapering", 15, first_cut.daily_dose_mg, 0)
+    assert at(first_cut.start_date + timedelta(days=3))[3] == 3
+    lowest = plan.medication.lowest_practical_dose_mg
+    assert at(last)[0:3] == ("tapering", (last - START).days + 1, lowest)
+    assert at(last + timedelta(days=1)) == ("acute", 1, D(0), None)
+    assert at(last + timedelta(days=acute_days)) == ("acute", acute_days, D(0), None)
+    assert at(last + timedelta(days=acute_days + 1)) == ("protracted", 1, D(0), None)
+    assert at(last + timedelta(days=365))[0:2] == ("protracted", 365 - acute_days)
+    assert at(last + timedelta(days=366))[0:2] == ("post_withdrawal", 1)
+    assert patient_timeline(patient, last + timedelta(days=1)).last_dose_date == last
+
+
+def test_a_draft_plan_does_not_start_the_timeline(patient):
+    make_plan(patient, activate=False)
+    assert patient_timeline(patient, START + timedelta(days=20)).phase == "pre_taper"
+
+
+def test_while_on_hold_the_dose_continues_and_no_last_dose_is_known(patient, clinician):
+    plan = make_plan(patient)
+    plan_services.taper_plan_hold(plan=plan, by=clinician, reason="Flu", on=date(2026, 1, 25))
+    point = patient_timeline(patient, date(2026, 9, 1))
+    assert point.phase == "tapering"
+    assert point.daily_dose_mg == D("1.875")
+    assert point.last_dose_date is None
+    assert point.days_since_last_reduction == (date(2026, 9, 1) - date(2026, 1, 19)).days
+
+
+def test_completing_early_starts_acute_withdrawal_the_next_day(patient, clinician):
+    plan = make_plan(patient)
+    plan_services.taper_plan_complete(plan=plan, by=clinician, on=date(2026, 3, 1))
+    assert patient_timeline(patient, date(2026, 3, 1)).phase == "tapering"
+    point = patient_timeline(patient, date(2026, 3, 2))
+    assert (point.phase, point.day_in_phase) == ("acute", 1)
+
+
+def test_a_stopped_plan_no_longer_governs_the_dose(patient, clinician):
+    plan = make_plan(patient)
+    plan_services.taper_plan_stop(plan=plan, by=clinician, reason="Declined", on=date(2026, 2, 1))
+    assert patient_timeline(patient, date(2026, 2, 1)).phase == "tapering"
+    assert patient_timeline(patient, date(2026, 2, 2)).phase == "pre_taper"
+
+
+def test_the_timeline_in_words(patient):
+    make_plan(patient)
+    tapering_words = patient_timeline(patient, date(2026, 1, 22)).in_words()
+    assert tapering_words.startswith(
+        "Day 18 of tapering · 1.875 mg a day · last reduction 3 days ago"
+    )
+    plan = patient.taper_plans.get()
+    last = plan.last_dose_date()
+    acute_words = patient_timeline(patient, last + timedelta(days=12)).in_words()
+    assert acute_words.startswith("Day 12 of acute withdrawal")
