@@ -158,7 +158,7 @@ def test_a_revision_of_a_running_plan_keeps_the_past_and_the_old_steps(patient, 
     )
     steps = current_steps(changed)
     assert steps[0].start_date == START and steps[0].daily_dose_mg == D("2")
-    assert [s for s in steps if s.start_date == date(2026, 3, 1)][0].daily_dose_mg == D("1.5")
+    assert next(s for s in steps if s.start_date == date(2026, 3, 1)).daily_dose_mg == D("1.5")
     assert all(
         s.end_date is None or s.end_date < date(2026, 3, 1) or s.start_date >= date(2026, 3, 1)
         for s in steps
@@ -247,7 +247,8 @@ def test_overlapping_steps_are_rejected_even_by_raw_sql(patient):
         connection.cursor() as cursor,
     ):
         cursor.execute(
-            "INSERT INTO patients_taperstep (revision_id, sequence, start_date, end_date, daily_dose_mg)"
+            "INSERT INTO patients_taperstep"
+            " (revision_id, sequence, start_date, end_date, daily_dose_mg)"
             " VALUES (%s, 99, %s, %s, 1)",
             [revision.pk, date(2026, 1, 10), date(2026, 1, 20)],
         )

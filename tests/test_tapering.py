@@ -1,5 +1,6 @@
 """The schedule generator and the guideline checks, table by table (no database)."""
 
+import itertools
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -36,12 +37,12 @@ def percent_plan(formulary=CLONAZEPAM, dose="2", percent="10", interval=14):
 
 def assert_well_formed(steps, formulary, interval=None):
     doses = [s.daily_dose_mg for s in steps]
-    assert all(later < earlier for earlier, later in zip(doses, doses[1:], strict=False)), doses
+    assert all(later < earlier for earlier, later in itertools.pairwise(doses)), doses
     assert doses[-1] == 0
     assert doses[-2] == formulary.lowest_practical_dose_mg
     for step in steps[1:]:
         assert formulary.achievable(step.daily_dose_mg) or step.daily_dose_mg == 0
-    for earlier, later in zip(steps, steps[1:], strict=False):
+    for earlier, later in itertools.pairwise(steps):
         assert earlier.end_date is not None and earlier.end_date >= earlier.start_date  # ≥ 1 day
         assert later.start_date == earlier.end_date + timedelta(days=1)  # no gap, no overlap
         if interval:
