@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from taperapp.accounts.admin import ClinicScopedAdminMixin
 
-from .models import Patient
+from .models import DiazepamEquivalence, Medication, MedicationStrength, Patient, TaperPlan
 from .selectors import clinicians_for_user_clinics, patients_visible_to
 
 
@@ -38,3 +38,55 @@ class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # nothing clinical is deleted; discharge instead
+
+
+class StrengthInline(admin.TabularInline):
+    model = MedicationStrength
+    extra = 0
+
+
+class EquivalenceInline(admin.TabularInline):
+    model = DiazepamEquivalence
+    extra = 0
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # every conversion keeps its source; change a value, do not drop it
+
+
+@admin.register(Medication)
+class MedicationAdmin(admin.ModelAdmin):
+    """The catalogue admins keep (design §4): windows, lowest dose, strengths, equivalents."""
+
+    list_display = [
+        "name",
+        "code",
+        "half_life_class",
+        "acute_window_days",
+        "lowest_practical_dose_mg",
+    ]
+    inlines = [StrengthInline, EquivalenceInline]
+    readonly_fields = ["code"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TaperPlan)
+class TaperPlanAdmin(admin.ModelAdmin):
+    """Read-only for admins: plans change through the clinician's screens and services."""
+
+    list_display = ["patient", "medication", "status", "created_at"]
+    list_filter = ["status", "medication"]
+    list_select_related = ["patient", "medication"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(patient__in=patients_visible_to(request.user))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

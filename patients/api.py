@@ -9,6 +9,7 @@ from taperapp.accounts.selectors import clinics_for_user
 
 from .filters import PatientFilter
 from .models import Patient
+from .plan_api import PatientPlansMixin
 from .selectors import clinicians_for_user_clinics, patient_detail, patient_list
 from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
 
@@ -85,6 +86,7 @@ class DischargeSerializer(serializers.Serializer):
 
 
 class PatientViewSet(
+    PatientPlansMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -102,6 +104,9 @@ class PatientViewSet(
         "create": ["patients.add_patient"],
         "partial_update": ["patients.change_patient"],
         "discharge": ["patients.discharge_patient"],
+        "taper_plans:get": ["patients.view_patient", "patients.view_taperplan"],
+        "taper_plans:post": ["patients.view_patient", "patients.add_taperplan"],
+        "timeline": ["patients.view_patient"],
     }
 
     def get_queryset(self):

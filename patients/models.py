@@ -413,7 +413,7 @@ class TaperPlan(models.Model):
         return f"{self.medication} plan for {self.patient}"
 
     def get_absolute_url(self):
-        return reverse("patients:plan_detail", kwargs={"pk": self.pk})
+        return reverse("plans:detail", kwargs={"pk": self.pk})
 
     @property
     def is_running(self) -> bool:

@@ -209,6 +209,8 @@ def generate_steps(
 
 def _custom_steps(start_date, start_dose_mg, custom_steps, errors):
     custom_steps = list(custom_steps or [])
+    if custom_steps and custom_steps[0] == (start_date, start_dose_mg):
+        custom_steps = custom_steps[1:]  # the starting dose repeated as a first line
     if not custom_steps:
         errors["steps"] = _("Add at least one step after the starting dose.")
     for index, (step_date, dose) in enumerate(custom_steps, start=2):

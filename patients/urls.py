@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "patients"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("<uuid:pk>/", views.PatientDetailView.as_view(), name="detail"),
     path("<uuid:pk>/edit/", views.PatientFormView.as_view(), name="edit"),
     path("<uuid:pk>/discharge/", views.PatientDischargeView.as_view(), name="discharge"),
+    path("<uuid:pk>/plans/new/", plan_views.PlanCreateView.as_view(), name="plan_create"),
+    path("<uuid:pk>/plans/preview/", plan_views.PlanPreviewView.as_view(), name="plan_preview"),
 ]

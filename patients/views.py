@@ -2,12 +2,19 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView
 
 from .filters import PatientFilter
 from .forms import DischargeForm, PatientForm
-from .selectors import patient_detail, patient_list, patients_visible_to
+from .selectors import (
+    patient_detail,
+    patient_list,
+    patient_timeline,
+    patients_visible_to,
+    plans_with_steps,
+)
 from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
 
 
@@ -41,6 +48,23 @@ class PatientDetailView(PermissionRequiredMixin, DetailView):
 
     def get_queryset(self):
         return patient_detail(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        patient = self.object
+        today = timezone.localdate(timezone=patient.clinic.zone)
+        plans = list(plans_with_steps(patient.taper_plans.all()))
+        running = next((plan for plan in plans if plan.is_running), None)
+        context.update(
+            {
+                "today": today,
+                "plans": plans,
+                "running_plan": running,
+                "today_dose": running.dose_on(today) if running else None,
+                "timeline": patient_timeline(patient, today, plans),
+            }
+        )
+        return context
 
 
 class PatientFormView(PermissionRequiredMixin, FormView):

@@ -7,8 +7,8 @@ from rest_framework import exceptions, permissions
 class RolePermission(permissions.BasePermission):
     """Checks the Django permissions a view declares per action, e.g.
 
-    ``required_permissions = {"list": ["patients.view_patient"], ...}``. An action that is not
-    declared is refused: deny by default.
+    ``required_permissions = {"list": ["patients.view_patient"], "plans:post": [...]}``. An
+    action that is not declared is refused: deny by default.
     """
 
     def has_permission(self, request, view):
@@ -17,7 +17,9 @@ class RolePermission(permissions.BasePermission):
         if getattr(view, request.method.lower(), None) is None:
             return True  # no handler for this method: DRF answers 405, nothing is reached
         action = getattr(view, "action", None) or request.method.lower()
-        required = getattr(view, "required_permissions", {}).get(action)
+        declared = getattr(view, "required_permissions", {})
+        # "action:method" wins over "action", for an action that both reads and writes.
+        required = declared.get(f"{action}:{request.method.lower()}", declared.get(action))
         if required is None:
             return False
         return request.user.has_perms(required)

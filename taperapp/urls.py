@@ -5,11 +5,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from patients.api import PatientViewSet
+from patients.plan_api import MedicationViewSet, TaperPlanViewSet
 
 from . import views
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
+router.register("medications", MedicationViewSet, basename="medication")
+router.register("taper-plans", TaperPlanViewSet, basename="taper-plan")
 
 accounts_urls = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -25,6 +28,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(accounts_urls)),
     path("patients/", include("patients.urls")),
+    path("plans/", include("patients.plan_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

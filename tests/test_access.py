@@ -71,6 +71,7 @@ def samples(patient):
         "format": "json",
         "content_type_id": ContentType.objects.get_for_model(patient).pk,
         "path": "css/app.css",
+        "code": "clonazepam",
     }
 
 
@@ -99,8 +100,10 @@ def test_every_url_refuses_a_signed_in_user_without_a_role(client_for, roleless,
             # The admin sends people without the Admin role to its own login page.
             assert response.status_code == 302, (name, url, response.status_code)
             assert "/admin/login/" in response["Location"], (name, url)
-        elif url.startswith("/api/") and response.status_code == 405:
-            continue  # a method the endpoint does not have (e.g. GET on a POST action)
+        elif response.status_code == 405:
+            # A POST-only address: the POST itself must be refused for lack of a role.
+            response = client.post(url, {"reason": "x"})
+            assert response.status_code == 403, (name, url, "POST", response.status_code)
         else:
             assert response.status_code == 403, (name, url, response.status_code)
 

@@ -1,0 +1,316 @@
+"""REST API for medications, taper plans and the timeline (design §6)."""
+
+from datetime import date
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import plan_services
+from .models import Medication, PlanMethod, TaperPlan, TaperPlanRevision, TaperStep
+from .selectors import medications, patient_timeline, plan_detail, plans_with_steps
+
+
+class MedicationSerializer(serializers.ModelSerializer):
+    strengths = serializers.SerializerMethodField()
+    diazepam_equivalents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Medication
+        fields = [
+            "code",
+            "name",
+            "half_life_class",
+            "half_life_hours",
+            "onset_window_days",
+            "acute_window_days",
+            "protracted_window_days",
+            "lowest_practical_dose_mg",
+            "strengths",
+            "diazepam_equivalents",
+        ]
+
+    def get_strengths(self, medication) -> list[dict]:
+        return [
+            {
+                "strength_mg": str(s.strength_mg.normalize()),
+                "form": s.form,
+                "splittable": s.splittable,
+            }
+            for s in medication.strengths.all()
+        ]
+
+    def get_diazepam_equivalents(self, medication) -> list[dict]:
+        return [
+            {
+                "source": e.source,
+                "source_name": e.get_source_display(),
+                "dose_equivalent_to_10mg_diazepam": str(
+                    e.dose_equivalent_to_10mg_diazepam.normalize()
+                ),
+            }
+            for e in medication.equivalences.all()
+        ]
+
+
+class MedicationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MedicationSerializer
+    lookup_field = "code"
+    pagination_class = None
+    required_permissions = {
+        "list": ["patients.view_medication"],
+        "retrieve": ["patients.view_medication"],
+    }
+
+    def get_queryset(self):
+        return medications()
+
+
+class StepSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TaperStep
+        fields = ["sequence", "start_date", "end_date", "daily_dose_mg", "change_percent"]
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    steps = StepSerializer(many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", read_only=True)
+
+    class Meta:
+        model = TaperPlanRevision
+        fields = ["number", "created_at", "created_by", "reason", "method", "steps"]
+
+
+class CustomStepSerializer(serializers.Serializer):
+    start_date = serializers.DateField()
+    daily_dose_mg = serializers.DecimalField(max_digits=8, decimal_places=4)
+
+
+class TaperPlanSerializer(serializers.ModelSerializer):
+    """A plan as its current revision describes it; ``history`` lists earlier revisions."""
+
+    medication = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Medication.objects.prefetch_related("strengths", "equivalences"),
+        error_messages={"does_not_exist": _("Unknown medication “{value}”.")},
+    )
+    patient = serializers.UUIDField(source="patient_id", read_only=True)
+    method = serializers.ChoiceField(choices=PlanMethod.choices, write_only=True)
+    start_date = serializers.DateField(write_only=True)
+    start_dose_mg = serializers.DecimalField(max_digits=8, decimal_places=4, write_only=True)
+    reduction_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True, write_only=True
+    )
+    reduction_mg = serializers.DecimalField(
+        max_digits=8, decimal_places=4, required=False, allow_null=True, write_only=True
+    )
+    interval_days = serializers.IntegerField(required=False, allow_null=True, write_only=True)
+    steps = CustomStepSerializer(many=True, required=False, write_only=True)
+    justification = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = TaperPlan
+        fields = [
+            "id",
+            "patient",
+            "medication",
+            "status",
+            "method",
+            "start_date",
+            "start_dose_mg",
+            "reduction_percent",
+            "reduction_mg",
+            "interval_days",
+            "steps",
+            "justification",
+            "held_since",
+            "hold_reason",
+            "ended_on",
+            "end_reason",
+            "created_at",
+        ]
+        read_only_fields = ["status", "held_since", "hold_reason", "ended_on", "end_reason"]
+
+    def to_representation(self, plan):
+        data = super().to_representation(plan)
+        revision = plan.current_revision
+        data.update(
+            {
+                "revision": revision.number,
+                "method": revision.method,
+                "start_date": revision.start_date.isoformat(),
+                "start_dose_mg": str(revision.start_dose_mg),
+                "reduction_percent": None
+                if revision.reduction_percent is None
+                else str(revision.reduction_percent),
+                "reduction_mg": None
+                if revision.reduction_mg is None
+                else str(revision.reduction_mg),
+                "interval_days": revision.interval_days,
+                "steps": StepSerializer(revision.steps.all(), many=True).data,
+                "warnings": revision.warnings,
+                "justification": revision.justification,
+                "last_dose_date": plan.last_dose_date(),
+            }
+        )
+        return data
+
+    def parameters(self) -> plan_services.PlanParameters:
+        data = self.validated_data
+        return plan_services.PlanParameters(
+            medication=data["medication"],
+            method=data["method"],
+            start_date=data["start_date"],
+            start_dose_mg=data["start_dose_mg"],
+            reduction_percent=data.get("reduction_percent"),
+            reduction_mg=data.get("reduction_mg"),
+            interval_days=data.get("interval_days"),
+            custom_steps=[(s["start_date"], s["daily_dose_mg"]) for s in data.get("steps", [])],
+        )
+
+
+class TaperPlanDetailSerializer(TaperPlanSerializer):
+    history = RevisionSerializer(source="revisions", many=True, read_only=True)
+
+    class Meta(TaperPlanSerializer.Meta):
+        fields = [*TaperPlanSerializer.Meta.fields, "history"]
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class TimelineSerializer(serializers.Serializer):
+    date = serializers.DateField(source="on")
+    phase = serializers.CharField()
+    day_in_phase = serializers.IntegerField(allow_null=True)
+    daily_dose_mg = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    days_since_last_reduction = serializers.IntegerField(allow_null=True)
+    last_dose_date = serializers.DateField(allow_null=True)
+    in_words = serializers.SerializerMethodField()
+
+    def get_in_words(self, point) -> str:
+        return point.in_words()
+
+
+class TimelineQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(
+        required=False,
+        error_messages={"invalid": _("Use the format YYYY-MM-DD, e.g. 2026-03-01.")},
+    )
+
+
+def _plan_response(plan, request, code=status.HTTP_200_OK):
+    plan = plan_detail(user=request.user).get(pk=plan.pk)
+    return Response(TaperPlanDetailSerializer(plan, context={"request": request}).data, status=code)
+
+
+class PatientPlansMixin:
+    """Actions added to the patient endpoint: /patients/{id}/taper-plans/ and /timeline/."""
+
+    @extend_schema(request=TaperPlanSerializer, responses=TaperPlanSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="taper-plans")
+    def taper_plans(self, request, pk=None):
+        patient = get_object_or_404(self.get_queryset(), pk=pk)
+        if request.method == "GET":
+            plans = plans_with_steps(patient.taper_plans.all())
+            return Response(
+                TaperPlanSerializer(plans, many=True, context={"request": request}).data
+            )
+        body = TaperPlanSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        plan = plan_services.taper_plan_create(
+            patient=patient,
+            params=body.parameters(),
+            justification=body.validated_data.get("justification", ""),
+            created_by=request.user,
+        )
+        return _plan_response(plan, request, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("date", date, description="YYYY-MM-DD; default today")],
+        responses=TimelineSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        patient = get_object_or_404(self.get_queryset(), pk=pk)
+        query = TimelineQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        on = query.validated_data.get("date") or timezone.localdate(timezone=patient.clinic.zone)
+        return Response(TimelineSerializer(patient_timeline(patient, on)).data)
+
+
+class TaperPlanViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A plan and its changes over time. Every change is a service call; nothing is deleted."""
+
+    serializer_class = TaperPlanDetailSerializer
+    required_permissions = {
+        "retrieve": ["patients.view_taperplan"],
+        **{
+            name: ["patients.change_taperplan"]
+            for name in ("activate", "hold", "resume", "step_back", "complete", "stop")
+        },
+    }
+
+    def get_queryset(self):
+        return plan_detail(user=self.request.user)
+
+    def _plan(self, pk) -> TaperPlan:
+        return get_object_or_404(self.get_queryset(), pk=pk)
+
+    def _reason(self, request) -> str:
+        body = ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["reason"]
+
+    @extend_schema(request=None, responses=TaperPlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def activate(self, request, pk=None):
+        return _plan_response(
+            plan_services.taper_plan_activate(plan=self._plan(pk), by=request.user), request
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TaperPlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def hold(self, request, pk=None):
+        plan = self._plan(pk)
+        reason = self._reason(request)
+        return _plan_response(
+            plan_services.taper_plan_hold(plan=plan, by=request.user, reason=reason), request
+        )
+
+    @extend_schema(request=None, responses=TaperPlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return _plan_response(
+            plan_services.taper_plan_resume(plan=self._plan(pk), by=request.user), request
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TaperPlanDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="step-back")
+    def step_back(self, request, pk=None):
+        plan = self._plan(pk)
+        reason = self._reason(request)
+        return _plan_response(
+            plan_services.taper_plan_step_back(plan=plan, by=request.user, reason=reason), request
+        )
+
+    @extend_schema(request=None, responses=TaperPlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        return _plan_response(
+            plan_services.taper_plan_complete(plan=self._plan(pk), by=request.user), request
+        )
+
+    @extend_schema(request=ReasonSerializer, responses=TaperPlanDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        plan = self._plan(pk)
+        reason = self._reason(request)
+        return _plan_response(
+            plan_services.taper_plan_stop(plan=plan, by=request.user, reason=reason), request
+        )

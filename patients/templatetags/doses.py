@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+from django import template
+from django.utils.html import format_html, format_html_join
+
+from patients.tapering import fmt, tablets_for
+
+register = template.Library()
+
+
+@register.filter
+def mg(value) -> str:
+    """A dose in mg as people write it: 1.875, 10, 0.5."""
+    if value is None or value == "":
+        return "—"
+    return fmt(Decimal(value))
+
+
+@register.filter
+def signed_percent(value) -> str:
+    if value is None:
+        return "—"
+    value = Decimal(value)
+    return f"{'+' if value > 0 else ''}{fmt(value)}%"
+
+
+@register.simple_tag
+def diazepam_equivalent(medication, dose_mg):
+    """'≈ 40 mg diazepam (Ashton Manual) · 20 mg (VA/DoD 2021)', sources named, never silent."""
+    if dose_mg is None or medication is None:
+        return ""
+    rows = medication.diazepam_equivalents(Decimal(dose_mg))
+    if not rows:
+        return ""
+    parts = format_html_join(" · ", "{} mg ({})", ((fmt(value), source) for value, source in rows))
+    return format_html('<span class="de text-body-secondary small">≈ diazepam {}</span>', parts)
+
+
+@register.simple_tag
+def tablets(medication, dose_mg) -> str:
+    """'1 × 1 mg tablet + 1½ × 0.5 mg tablet' from the medication's strengths."""
+    dose = Decimal(dose_mg)
+    if dose == 0:
+        return "none"
+    strengths = [
+        (s.strength_mg, s.get_form_display(), s.splittable) for s in medication.strengths.all()
+    ]
+    plan = tablets_for(dose, strengths)
+    if not plan:
+        return "cannot be made from the available strengths: ask the pharmacy"
+    parts = []
+    for count, strength, label in plan:
+        whole, half = divmod(count, 1)
+        amount = (str(int(whole)) if whole else "") + ("½" if half else "")
+        parts.append(f"{amount} × {fmt(strength)} mg {label}")
+    return " + ".join(parts)
