@@ -479,41 +479,48 @@ def _previous(steps: list[PlannedStep], step: PlannedStep) -> PlannedStep:
     return steps[step.sequence - 2]
 
 
-def tablets_for(dose_mg: Decimal, strengths: list[tuple[Decimal, str, bool]]) -> list[tuple]:
-    """How to make a daily dose from the strengths: fewest tablets, whole before halves.
+# How much each kind of piece costs a patient when the schedule chooses tablets: whole
+# tablets first, then orally disintegrating tablets or capsules, and halves last (splitting is
+# fiddly and less exact).
+PIECE_COST = {"whole": 10, "other_form": 11, "half": 14}
 
-    ``strengths`` are (strength, form label, splittable). Returns [(count, strength, form
-    label, halves)] where count may be 0.5 steps, or [] when the dose cannot be made.
+
+def tablets_for(dose_mg: Decimal, strengths: list[tuple[Decimal, str, bool]]) -> list[tuple]:
+    """How to make a daily dose from the strengths, at the lowest PIECE_COST.
+
+    ``strengths`` are (strength, form, splittable) with form "tablet", "odt" or "capsule".
+    Returns [(count, strength, form)], count in halves where needed, largest strength first,
+    or [] when the dose cannot be made.
     """
     target = _to_ug(dose_mg)
     if target == 0:
         return []
-    pieces = []  # (ug, strength, label, is_half)
-    for strength, label, splittable in strengths:
-        pieces.append((_to_ug(strength), strength, label, False))
+    pieces = []  # (ug, cost, strength, form, is_half)
+    for strength, form, splittable in strengths:
+        whole_cost = PIECE_COST["whole"] if form == "tablet" else PIECE_COST["other_form"]
+        pieces.append((_to_ug(strength), whole_cost, strength, form, False))
         if splittable:
-            pieces.append((_to_ug(strength) // 2, strength, label, True))
-    # Fewest pieces (a half counts as a piece), then prefer whole tablets; totals are walked
-    # in steps of the pieces' common divisor so large doses stay cheap.
+            pieces.append((_to_ug(strength) // 2, PIECE_COST["half"], strength, form, True))
     grain = 0
     for ug, *_rest in pieces:
         grain = math.gcd(grain, ug)
-    best: dict[int, tuple[int, int, tuple]] = {0: (0, 0, ())}
+    # Cheapest way to reach each total, walking totals in steps of the pieces' common divisor.
+    best: dict[int, tuple[int, tuple[int, ...]]] = {0: (0, ())}
     for total in range(grain, target + 1, grain):
-        for index, (ug, *_rest) in enumerate(pieces):
+        for index, (ug, cost, *_rest) in enumerate(pieces):
             if ug <= total and total - ug in best:
-                count, halves, used = best[total - ug]
-                candidate = (count + 1, halves + pieces[index][3], (*used, index))
-                if total not in best or candidate[:2] < best[total][:2]:
-                    best[total] = candidate
+                previous_cost, used = best[total - ug]
+                if total not in best or previous_cost + cost < best[total][0]:
+                    best[total] = (previous_cost + cost, (*used, index))
     if target not in best:
         return []
     counts: dict[tuple, Decimal] = {}
-    for index in best[target][2]:
-        _ug, strength, label, is_half = pieces[index]
-        key = (strength, label)
-        counts[key] = counts.get(key, Decimal(0)) + (Decimal("0.5") if is_half else Decimal(1))
+    for index in best[target][1]:
+        _ug, _cost, strength, form, is_half = pieces[index]
+        counts[(strength, form)] = counts.get((strength, form), Decimal(0)) + (
+            Decimal("0.5") if is_half else Decimal(1)
+        )
     return [
-        (count, strength, label)
-        for (strength, label), count in sorted(counts.items(), reverse=True)
+        (count, strength, form)
+        for (strength, form), count in sorted(counts.items(), key=lambda item: -item[0][0])
     ]

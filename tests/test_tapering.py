@@ -354,10 +354,12 @@ def test_two_cuts_inside_fourteen_days_add_up_for_the_pace_check():
 @pytest.mark.parametrize(
     ("dose", "expected"),
     [
-        ("1.75", [(D(1), D(1), "tablet"), (D("1.5"), D("0.5"), "tablet")]),
-        ("0.25", [(D("0.5"), D("0.5"), "tablet")]),
+        ("2", [(D(1), D(2), "tablet")]),
+        ("1.75", [(D(1), D(1), "tablet"), (D(1), D("0.5"), "tablet"), (D(1), D("0.25"), "odt")]),
+        ("0.25", [(D(1), D("0.25"), "odt")]),
         ("0.125", [(D(1), D("0.125"), "odt")]),
         ("3", [(D(1), D(2), "tablet"), (D(1), D(1), "tablet")]),
+        ("0.3", []),
     ],
 )
 def test_tablets_for_a_dose(dose, expected):
@@ -366,5 +368,14 @@ def test_tablets_for_a_dose(dose, expected):
         (D("1"), "tablet", False),
         (D("2"), "tablet", False),
         (D("0.125"), "odt", False),
+        (D("0.25"), "odt", False),
     ]
     assert tapering.tablets_for(D(dose), strengths) == expected
+
+
+def test_halves_are_used_when_nothing_else_makes_the_dose():
+    strengths = [(D("2"), "tablet", True), (D("5"), "tablet", True)]
+    assert tapering.tablets_for(D("6"), strengths) == [
+        (D(1), D(5), "tablet"),
+        (D("0.5"), D(2), "tablet"),
+    ]

@@ -36,21 +36,27 @@ def diazepam_equivalent(medication, dose_mg):
     return format_html('<span class="de text-body-secondary small">≈ diazepam {}</span>', parts)
 
 
+FORM_WORDS = {
+    "tablet": ("tablet", "tablets"),
+    "odt": ("dissolving tablet", "dissolving tablets"),
+    "capsule": ("capsule", "capsules"),
+}
+
+
 @register.simple_tag
 def tablets(medication, dose_mg) -> str:
-    """'1 × 1 mg tablet + 1½ × 0.5 mg tablet' from the medication's strengths."""
+    """'1 × 1 mg tablet + 1½ × 0.5 mg tablets' from the medication's strengths."""
     dose = Decimal(dose_mg)
     if dose == 0:
         return "none"
-    strengths = [
-        (s.strength_mg, s.get_form_display(), s.splittable) for s in medication.strengths.all()
-    ]
+    strengths = [(s.strength_mg, s.form, s.splittable) for s in medication.strengths.all()]
     plan = tablets_for(dose, strengths)
     if not plan:
         return "cannot be made from the available strengths: ask the pharmacy"
     parts = []
-    for count, strength, label in plan:
+    for count, strength, form in plan:
         whole, half = divmod(count, 1)
         amount = (str(int(whole)) if whole else "") + ("½" if half else "")
-        parts.append(f"{amount} × {fmt(strength)} mg {label}")
+        singular, plural = FORM_WORDS.get(form, (form, form + "s"))
+        parts.append(f"{amount} × {fmt(strength)} mg {singular if count <= 1 else plural}")
     return " + ".join(parts)
