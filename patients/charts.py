@@ -36,7 +36,7 @@ def dose_chart(steps, *, width=640, height=220, today: date | None = None) -> di
     every = 1 if span <= 200 else 2 if span <= 400 else 3
     while month <= last:
         if month >= first:
-            ticks.append({"x": x(month), "label": month.strftime("%b %y")})
+            ticks.append({"x": x(month), "label": month.strftime("%b %Y")})
         for _ in range(every):
             month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     dose_ticks = [

@@ -121,6 +121,8 @@ class TimelinePoint:
         """E.g. "Day 12 of acute withdrawal · last reduction 3 days ago"."""
         if self.phase == Phase.PRE_TAPER:
             parts = [_("No taper running")]
+        elif self.phase == Phase.POST_WITHDRAWAL:
+            parts = [_("Past the protracted withdrawal window")]
         else:
             parts = [
                 _("Day %(day)s of %(phase)s")

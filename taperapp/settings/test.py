@@ -9,6 +9,10 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="test-only-key-0a9b8c7d6e5f4a3
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_FILESYSTEM_DIR = BASE_DIR / "var" / "test-celery"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: the browser tests' live server answers requests on several threads
+    # at once (htmx previews), which an in-memory database would refuse as "table is locked".
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
 
 # CI sets this so that a run that silently fell back to SQLite fails instead of passing.
 if env.bool("TAPERAPP_REQUIRE_POSTGRES", default=False) and (

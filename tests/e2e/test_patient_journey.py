@@ -6,7 +6,8 @@ from playwright.sync_api import expect
 from patients.models import Patient
 from tests.factories import PASSWORD, PatientFactory
 
-pytestmark = pytest.mark.e2e
+# Transactional: the live server reads committed rows.
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def sign_in(page, live_server, username):
@@ -18,7 +19,7 @@ def sign_in(page, live_server, username):
 
 
 def test_a_clinician_adds_a_patient_finds_it_and_opens_it(
-    transactional_db, live_server, page, shot, clinician, riverside
+    live_server, page, shot, clinician, riverside
 ):
     PatientFactory.create_batch(3, clinic=riverside)
     sign_in(page, live_server, "clinician")
@@ -57,7 +58,7 @@ def test_a_clinician_adds_a_patient_finds_it_and_opens_it(
     assert patient.created_by == clinician
 
 
-def test_the_layout_holds_on_a_tablet(transactional_db, live_server, browser, clinician, patient):
+def test_the_layout_holds_on_a_tablet(live_server, browser, clinician, patient):
     context = browser.new_context(viewport={"width": 768, "height": 1024})
     page = context.new_page()
     sign_in(page, live_server, "clinician")

@@ -1,13 +1,16 @@
 """Demo data so every screen shows life (design §7). Idempotent; refuses production."""
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
-from patients.models import Patient
+from patients import plan_services
+from patients.models import Medication, Patient
 from patients.services import patient_create, patient_discharge
 from taperapp.accounts.models import Clinic, Membership, User
 from taperapp.accounts.roles import Role
@@ -62,6 +65,7 @@ class Command(BaseCommand):
             clinics = self._clinics()
             users = self._users(clinics)
             self._patients(clinics, users)
+            self._plans(clinics, users)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, clinic, _on_call in USERS:
@@ -117,3 +121,88 @@ class Command(BaseCommand):
             reason = DISCHARGED.get((slug, mrn))
             if reason and patient.is_active:
                 patient_discharge(patient=patient, discharged_by=clinician_for[slug], reason=reason)
+
+    def _plans(self, clinics, users):
+        """A plan in every phase of the timeline, relative to today."""
+        clinician = users["clinician"]
+        today = timezone.localdate(timezone=clinics["riverside"].zone)
+        ago = lambda days: today - timedelta(days=days)  # noqa: E731
+        why = "Demo: discussed with the patient; weekly reviews; ODT available."
+
+        def plan(
+            mrn,
+            code,
+            start,
+            dose,
+            *,
+            method="percent",
+            percent=None,
+            mg=None,
+            interval=14,
+            custom=None,
+            by=clinician,
+        ):
+            patient = Patient.objects.get(mrn=mrn)
+            if patient.taper_plans.exists():
+                return None
+            params = plan_services.PlanParameters(
+                medication=Medication.objects.prefetch_related("strengths", "equivalences").get(
+                    code=code
+                ),
+                method=method,
+                start_date=start,
+                start_dose_mg=Decimal(dose),
+                reduction_percent=Decimal(percent) if percent else None,
+                reduction_mg=Decimal(mg) if mg else None,
+                interval_days=interval,
+                custom_steps=custom,
+            )
+            return plan_services.taper_plan_create(
+                patient=patient, params=params, justification=why, created_by=by
+            )
+
+        def activate(created):
+            return created and plan_services.taper_plan_activate(plan=created, by=clinician)
+
+        # Tapering: clonazepam 2 mg, 10% every 14 days, started 40 days ago.
+        activate(plan("RIV-001", "clonazepam", ago(40), "2", percent="10"))
+        # Acute withdrawal: a fast alprazolam taper whose last dose was 10 days ago.
+        fast = activate(
+            plan(
+                "RIV-002",
+                "alprazolam",
+                ago(60),
+                "1",
+                method="custom",
+                custom=[
+                    (ago(45), Decimal("0.75")),
+                    (ago(30), Decimal("0.5")),
+                    (ago(20), Decimal("0.25")),
+                    (ago(9), Decimal("0")),
+                ],
+            )
+        )
+        if fast:
+            plan_services.taper_plan_complete(plan=fast, by=clinician, on=ago(9))
+        # Protracted withdrawal: diazepam 10 mg, 1 mg a week, finished about 80 days ago.
+        slow = activate(
+            plan("RIV-003", "diazepam", ago(150), "10", method="fixed", mg="1", interval=7)
+        )
+        if slow:
+            plan_services.taper_plan_complete(plan=slow, by=clinician, on=ago(70))
+        # On hold: lorazepam, held five days ago after a rough reduction.
+        held = activate(plan("RIV-004", "lorazepam", ago(50), "2", percent="10"))
+        if held:
+            plan_services.taper_plan_hold(
+                plan=held, by=clinician, reason="Tremor and insomnia after the last cut", on=ago(5)
+            )
+        # Pre-taper: a draft waiting for review.
+        plan("RIV-005", "clonazepam", today + timedelta(days=7), "1", percent="10")
+        # Post-withdrawal: finished well over a year ago.
+        done = activate(
+            plan("RIV-006", "diazepam", ago(560), "5", method="fixed", mg="1", interval=28)
+        )
+        if done:
+            plan_services.taper_plan_complete(plan=done, by=clinician, on=ago(400))
+        # Lakeside: one patient tapering.
+        activate(plan("LAK-001", "clonazepam", ago(20), "1", percent="10", by=users["clinician_b"]))
