@@ -335,3 +335,33 @@ def test_the_patient_page_query_count_does_not_grow_with_plans(client_for, clini
         latest = patient.taper_plans.order_by("-created_at").first()
         plan_services.taper_plan_stop(plan=latest, by=clinician, reason="x", on=date(year, 2, 1))
     assert count() == one
+
+
+def test_the_plan_page_query_count_does_not_grow_with_revisions(client_for, clinician, plan):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from patients import plan_services
+
+    client = client_for(clinician)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(plan.get_absolute_url()).status_code == 200
+        return len(queries)
+
+    one = count()
+    for day in (1, 2, 3):
+        plan_services.taper_plan_hold(plan=plan, by=clinician, reason="x", on=date(2026, 2, day))
+        plan_services.taper_plan_resume(plan=plan, by=clinician, on=date(2026, 2, day + 1))
+    assert plan.revisions.count() == 4
+    assert count() == one
+
+
+def test_admins_keep_the_medication_catalogue(client_for, admin_user, clinician):
+    from patients.models import Medication
+
+    clonazepam = Medication.objects.get(code="clonazepam")
+    url = reverse("admin:patients_medication_change", args=[clonazepam.pk])
+    assert client_for(admin_user).get(url).status_code == 200
+    assert client_for(clinician).get(url).status_code == 302  # not into the admin at all
