@@ -5,6 +5,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from symptoms.api import PatientLogsMixin
 from taperapp.accounts.selectors import clinics_for_user
 
 from .filters import PatientFilter
@@ -87,6 +88,7 @@ class DischargeSerializer(serializers.Serializer):
 
 class PatientViewSet(
     PatientPlansMixin,
+    PatientLogsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -107,6 +109,8 @@ class PatientViewSet(
         "taper_plans:get": ["patients.view_patient", "patients.view_taperplan"],
         "taper_plans:post": ["patients.view_patient", "patients.add_taperplan"],
         "timeline": ["patients.view_patient"],
+        "symptom_logs:get": ["patients.view_patient", "symptoms.view_symptomlog"],
+        "symptom_logs:post": ["patients.view_patient", "symptoms.add_symptomlog"],
     }
 
     def get_queryset(self):

@@ -10,6 +10,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from taperapp.api import ReasonSerializer
+
 from . import plan_services
 from .models import Medication, PlanMethod, TaperPlan, TaperPlanRevision, TaperStep
 from .selectors import medications, patient_timeline, plan_detail, plans_with_steps
@@ -178,10 +180,6 @@ class TaperPlanDetailSerializer(TaperPlanSerializer):
 
     class Meta(TaperPlanSerializer.Meta):
         fields = [*TaperPlanSerializer.Meta.fields, "history"]
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
 
 
 class TimelineSerializer(serializers.Serializer):

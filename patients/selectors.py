@@ -75,3 +75,18 @@ def patient_timeline(patient: Patient, on, plans=None):
         plans = plans_with_steps(patient.taper_plans.exclude(status=PlanStatus.DRAFT))
     facts = [plan.facts() for plan in plans if plan.status != PlanStatus.DRAFT]
     return timeline_on(facts, on)
+
+
+def timeline_plans_prefetch(to_attr: str = "timeline_plans"):
+    """A Prefetch of each patient's non-draft plans with what the timeline reads, for lists."""
+    from django.db.models import Prefetch
+
+    from .models import PlanStatus, TaperPlan
+
+    return Prefetch(
+        "taper_plans",
+        queryset=TaperPlan.objects.exclude(status=PlanStatus.DRAFT)
+        .select_related("medication", "current_revision")
+        .prefetch_related("current_revision__steps"),
+        to_attr=to_attr,
+    )

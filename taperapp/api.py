@@ -1,7 +1,7 @@
 """Shared pieces of the REST API: role permissions and error translation."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, permissions, serializers
 
 
 class RolePermission(permissions.BasePermission):
@@ -44,3 +44,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_api(exc)
     return drf_exception_handler(exc, context)
+
+
+class ReasonSerializer(serializers.Serializer):
+    """The body of an action that needs a reason (hold, stop, void...)."""
+
+    reason = serializers.CharField(max_length=2000)

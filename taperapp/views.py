@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from patients.models import Patient
+from taperapp.accounts.roles import Role, role_names
 from taperapp.accounts.selectors import clinics_for_user
 from taperapp.celery import app as celery_app
 
@@ -16,11 +17,14 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    """The home of the user's role: for now the clinics overview with patient counts.
+    """The home of the user's role (design §6): the "Today" worklist for clinicians and
+    staff (staff get the alert dashboard when it lands), the clinics overview for admins and
+    users without a role (counts only, no PHI)."""
+    roles = role_names(request.user)
+    if Role.CLINICIAN in roles or Role.STAFF in roles:
+        from symptoms.views import worklist_view
 
-    Every signed-in user may see it (it shows counts, no PHI). The clinician worklist and
-    the staff alert dashboard take this address when they land.
-    """
+        return worklist_view(request)
     clinics = clinics_for_user(request.user).annotate(
         active_patients=Count("patients", filter=Q(patients__status=Patient.Status.ACTIVE)),
         discharged_patients=Count("patients", filter=Q(patients__status=Patient.Status.DISCHARGED)),

@@ -24,11 +24,17 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("patients", "view_taperplan"),
         ("patients", "add_taperplan"),
         ("patients", "change_taperplan"),
+        ("symptoms", "view_symptomlog"),
+        ("symptoms", "add_symptomlog"),
+        ("symptoms", "change_symptomlog"),  # amend and void; never delete
     },
     Role.STAFF: {
         ("patients", "view_patient"),
         ("patients", "view_medication"),
         ("patients", "view_taperplan"),
+        ("symptoms", "view_symptomlog"),
+        ("symptoms", "add_symptomlog"),
+        ("symptoms", "change_symptomlog"),
     },
     Role.ADMIN: {
         ("patients", "view_patient"),
@@ -36,6 +42,9 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("patients", "change_patient"),
         ("patients", "discharge_patient"),
         ("patients", "view_taperplan"),
+        ("symptoms", "view_symptomlog"),
+        ("symptoms", "view_severitybands"),
+        ("symptoms", "change_severitybands"),
         # The medication catalogue is the admins' to keep (design §4).
         ("patients", "view_medication"),
         ("patients", "add_medication"),

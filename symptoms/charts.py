@@ -1,0 +1,98 @@
+"""Data for the patient timeline chart (drawn by ECharts from static/js/timeline-chart.js).
+
+One time axis: the dose schedule as a step line, CIWA-B totals over shaded severity bands,
+the phases as background bands, and the vital signs in a panel beneath.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from patients.selectors import patient_timeline
+from patients.timeline import Phase
+
+from . import scales
+from .models import SeverityBands
+from .services import VITAL_FIELDS
+
+
+def _dose_series(plans):
+    series = []
+    for plan in plans:
+        steps = list(plan.current_revision.steps.all()) if plan.current_revision else []
+        points = [[step.start_date.isoformat(), float(step.daily_dose_mg)] for step in steps]
+        if steps and steps[-1].end_date:
+            points.append([steps[-1].end_date.isoformat(), float(steps[-1].daily_dose_mg)])
+        if points:
+            series.append({"name": plan.medication.name, "points": points})
+    return series
+
+
+def _phase_bands(patient, plans, start, end):
+    """Contiguous runs of the same phase between two dates, from the timeline itself."""
+    bands = []
+    day = start
+    while day <= end:
+        phase = patient_timeline(patient, day, plans).phase
+        if bands and bands[-1]["phase"] == phase:
+            bands[-1]["end"] = day.isoformat()
+        else:
+            bands.append(
+                {
+                    "phase": phase,
+                    "label": Phase.LABELS[phase],
+                    "start": day.isoformat(),
+                    "end": day.isoformat(),
+                }
+            )
+        day += timedelta(days=1)
+    return [band for band in bands if band["phase"] != Phase.PRE_TAPER]
+
+
+def timeline_chart_data(context) -> dict:
+    patient, plans, logs = context["patient"], context["plans"], context["current_logs"]
+    zone = patient.clinic.zone
+    today = context["today"]
+    dates = [timezone.localtime(log.assessed_at, zone).date() for log in logs]
+    for plan in plans:
+        if plan.current_revision:
+            dates.append(plan.current_revision.start_date)
+    start = min(dates, default=today - timedelta(days=30))
+    end = max([today, *dates])
+    starts = SeverityBands.current().starts()
+    edges = [starts["mild"], starts["moderate"], starts["severe"], starts["very_severe"]]
+    names = ["mild", "moderate", "severe", "very severe"]
+    bands = [
+        {
+            "name": names[i],
+            "from": edges[i],
+            "to": (edges[i + 1] if i + 1 < len(edges) else scales.MAX_TOTAL),
+        }
+        for i in range(len(edges))
+    ]
+    return {
+        "start": start.isoformat(),
+        "end": (end + timedelta(days=1)).isoformat(),
+        "today": today.isoformat(),
+        "doses": _dose_series(plans),
+        "totals": [
+            [timezone.localtime(log.assessed_at, zone).isoformat(), log.total, str(log.pk)]
+            for log in logs
+        ],
+        "flags": [
+            [timezone.localtime(log.assessed_at, zone).isoformat(), log.total, ", ".join(log.flags)]
+            for log in logs
+            if log.flags
+        ],
+        "severity_bands": bands,
+        "max_total": scales.MAX_TOTAL,
+        "phases": _phase_bands(patient, plans, start, end),
+        "vitals": {
+            field: [
+                [timezone.localtime(log.assessed_at, zone).isoformat(), float(getattr(log, field))]
+                for log in logs
+                if getattr(log, field) is not None
+            ]
+            for field in VITAL_FIELDS
+        },
+    }

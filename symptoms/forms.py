@@ -1,0 +1,116 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import clinical, scales
+from .models import SymptomLog
+from .services import LogEntry
+
+SCORE_CHOICES = [(value, str(value)) for value in range(scales.MIN_SCORE, scales.MAX_SCORE + 1)]
+
+
+class SymptomLogForm(forms.Form):
+    """The one-screen entry: 20 items (0-4), vital signs, flags, dose, notes.
+
+    Only reads the input; the rules are in services.validate_entry, shared with the API.
+    """
+
+    submission_key = forms.UUIDField(widget=forms.HiddenInput)
+    assessed_at = forms.DateTimeField(
+        label=_("Assessed at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    source = forms.ChoiceField(label=_("Reported by"), choices=SymptomLog.Source.choices)
+    heart_rate = forms.IntegerField(label=_("Pulse"), required=False)
+    systolic_bp = forms.IntegerField(label=_("Systolic"), required=False)
+    diastolic_bp = forms.IntegerField(label=_("Diastolic"), required=False)
+    temperature_c = forms.DecimalField(
+        label=_("Temperature °C"), required=False, max_digits=4, decimal_places=1
+    )
+    respiratory_rate = forms.IntegerField(label=_("Respirations"), required=False)
+    seizure = forms.BooleanField(label=_("Seizure"), required=False)
+    hallucinations = forms.BooleanField(label=_("Hallucinations"), required=False)
+    confusion = forms.BooleanField(label=_("Confusion or delirium"), required=False)
+    suicidal_ideation = forms.BooleanField(label=_("Suicidal thoughts"), required=False)
+    dose_taken_mg = forms.DecimalField(
+        label=_("Dose taken today (mg)"), required=False, max_digits=8, decimal_places=4
+    )
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, with_reason=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in scales.ITEMS:
+            self.fields[item.code] = forms.TypedChoiceField(
+                label=f"{item.number}. {item.wording}",
+                choices=SCORE_CHOICES,
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("Score this item (0-4).")},
+            )
+        for name, (_low, _high, usual_low, usual_high, unit) in clinical.VITAL_LIMITS.items():
+            widget = self.fields[name].widget
+            widget.attrs.update(
+                {
+                    "inputmode": "decimal" if name == "temperature_c" else "numeric",
+                    "data-usual-min": str(usual_low),
+                    "data-usual-max": str(usual_high),
+                    "aria-describedby": f"unit-{name}",
+                }
+            )
+            self.fields[name].unit = unit
+        if with_reason:
+            self.fields["reason"] = forms.CharField(
+                label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2})
+            )
+        if not self.is_bound:
+            self.initial.setdefault("submission_key", uuid.uuid4())
+
+    @property
+    def item_fields(self):
+        return [(item, self[item.code]) for item in scales.ITEMS]
+
+    @property
+    def vital_fields(self):
+        return [self[name] for name in clinical.VITAL_LIMITS]
+
+    @property
+    def flag_fields(self):
+        return [
+            self[name] for name in ("seizure", "hallucinations", "confusion", "suicidal_ideation")
+        ]
+
+    def entry(self) -> LogEntry:
+        data = self.cleaned_data
+        return LogEntry(
+            assessed_at=data["assessed_at"],
+            items={code: data[code] for code in scales.ITEM_CODES},
+            source=data["source"],
+            heart_rate=data.get("heart_rate"),
+            systolic_bp=data.get("systolic_bp"),
+            diastolic_bp=data.get("diastolic_bp"),
+            temperature_c=data.get("temperature_c"),
+            respiratory_rate=data.get("respiratory_rate"),
+            seizure=data.get("seizure", False),
+            hallucinations=data.get("hallucinations", False),
+            confusion=data.get("confusion", False),
+            suicidal_ideation=data.get("suicidal_ideation", False),
+            dose_taken_mg=data.get("dose_taken_mg"),
+            notes=data.get("notes", ""),
+        )
+
+    def add_service_errors(self, error):
+        if hasattr(error, "error_dict"):
+            for name, messages in error.message_dict.items():
+                self.add_error(name if name in self.fields else None, messages)
+        else:
+            self.add_error(None, error.messages)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for voiding"), widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,209 @@
+"""Writes of symptom logs: record, amend, void. Never an update of a score in place."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patients.models import Patient
+from patients.selectors import patient_timeline
+from taperapp.accounts.models import User
+
+from . import clinical, scales
+from .models import LogStatus, SeverityBands, SymptomLog
+
+VITAL_FIELDS = tuple(clinical.VITAL_LIMITS)
+FLAG_FIELDS = ("seizure", "hallucinations", "confusion", "suicidal_ideation")
+VITAL_NAMES = {
+    "heart_rate": "Pulse",
+    "systolic_bp": "Systolic blood pressure",
+    "diastolic_bp": "Diastolic blood pressure",
+    "temperature_c": "Temperature",
+    "respiratory_rate": "Respiratory rate",
+}
+
+
+@dataclass
+class LogEntry:
+    """One assessment as typed, before validation."""
+
+    assessed_at: datetime | None
+    items: dict
+    source: str = SymptomLog.Source.CLINICIAN
+    heart_rate: int | None = None
+    systolic_bp: int | None = None
+    diastolic_bp: int | None = None
+    temperature_c: Decimal | None = None
+    respiratory_rate: int | None = None
+    seizure: bool = False
+    hallucinations: bool = False
+    confusion: bool = False
+    suicidal_ideation: bool = False
+    dose_taken_mg: Decimal | None = None
+    notes: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def content_key(self, patient: Patient) -> uuid.UUID:
+        """A key derived from the content, for clients that send none: the same body for the
+        same patient is the same submission."""
+        data = {k: v for k, v in asdict(self).items() if k != "extra"}
+        data["assessed_at"] = self.assessed_at.isoformat() if self.assessed_at else None
+        canonical = json.dumps({"patient": str(patient.pk), **data}, sort_keys=True, default=str)
+        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return uuid.UUID(digest[:32])
+
+
+def validate_entry(entry: LogEntry) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    now = timezone.now()
+    if entry.assessed_at is None:
+        errors["assessed_at"] = _("Give the date and time of the assessment.")
+    elif timezone.is_naive(entry.assessed_at):
+        errors["assessed_at"] = _("Give the time with its time zone.")
+    elif entry.assessed_at > now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES):
+        errors["assessed_at"] = _("The assessment time is in the future: check the date and time.")
+    errors.update(scales.validate_items(entry.items))
+    for name in VITAL_FIELDS:
+        value = getattr(entry, name)
+        if value is None:
+            continue
+        low, high, _usual_low, _usual_high, unit = clinical.VITAL_LIMITS[name]
+        if not low <= value <= high:
+            errors[name] = _(
+                "%(what)s %(value)s %(unit)s is not possible: check the reading "
+                "(accepted: %(low)s–%(high)s)."
+            ) % {"what": VITAL_NAMES[name], "value": value, "unit": unit, "low": low, "high": high}
+    if (
+        entry.systolic_bp is not None
+        and entry.diastolic_bp is not None
+        and "systolic_bp" not in errors
+        and "diastolic_bp" not in errors
+        and entry.diastolic_bp >= entry.systolic_bp
+    ):
+        errors["diastolic_bp"] = _("The diastolic pressure must be lower than the systolic.")
+    if entry.dose_taken_mg is not None and entry.dose_taken_mg < 0:
+        errors["dose_taken_mg"] = _("The dose taken cannot be negative.")
+    if entry.source not in SymptomLog.Source.values:
+        errors["source"] = _("Choose who reported: clinician, staff or patient.")
+    return errors
+
+
+def _build(patient: Patient, entry: LogEntry, recorded_by: User, key: uuid.UUID) -> SymptomLog:
+    items = {code: int(entry.items[code]) for code in scales.ITEM_CODES}
+    total = scales.total(items)
+    assessed_day = timezone.localtime(entry.assessed_at, patient.clinic.zone).date()
+    point = patient_timeline(patient, assessed_day)
+    return SymptomLog(
+        patient=patient,
+        assessed_at=entry.assessed_at,
+        recorded_by=recorded_by,
+        source=entry.source,
+        submission_key=key,
+        **items,
+        **{name: getattr(entry, name) for name in VITAL_FIELDS + FLAG_FIELDS},
+        dose_taken_mg=entry.dose_taken_mg,
+        notes=(entry.notes or "").strip(),
+        total=total,
+        severity=scales.severity_for(total, SeverityBands.current().starts()),
+        phase=point.phase,
+        day_in_phase=point.day_in_phase,
+    )
+
+
+def _insert_once(log: SymptomLog) -> tuple[SymptomLog, bool]:
+    """Insert, or return the row of the same submission saved first (a retry, a double-click,
+    or a concurrent request that won the race)."""
+    existing = SymptomLog.objects.filter(
+        patient=log.patient, submission_key=log.submission_key
+    ).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():  # a savepoint: the loser of a race keeps its transaction
+            log.save(force_insert=True)
+    except IntegrityError as error:
+        if "log_one_per_submission" not in str(error) and "submission_key" not in str(error):
+            raise
+        return SymptomLog.objects.get(patient=log.patient, submission_key=log.submission_key), False
+    return log, True
+
+
+@transaction.atomic
+def symptom_log_record(
+    *, patient: Patient, entry: LogEntry, recorded_by: User, submission_key: uuid.UUID | None = None
+) -> tuple[SymptomLog, bool]:
+    """Record an assessment. Returns (log, created); a repeated submission returns the first."""
+    if not patient.is_active:
+        raise ValidationError(_("This patient has been discharged: logs cannot be added."))
+    errors = validate_entry(entry)
+    if errors:
+        raise ValidationError(errors)
+    key = submission_key or entry.content_key(patient)
+    return _insert_once(_build(patient, entry, recorded_by, key))
+
+
+def _lock_current(log: SymptomLog) -> SymptomLog:
+    locked = (
+        SymptomLog.objects.select_for_update(of=("self",))
+        .select_related("patient__clinic")
+        .get(pk=log.pk)
+    )
+    if locked.status != LogStatus.CURRENT:
+        raise ValidationError(
+            _("This log was already %(what)s: work on its latest version.")
+            % {"what": locked.get_status_display().lower()}
+        )
+    return locked
+
+
+@transaction.atomic
+def symptom_log_amend(
+    *,
+    log: SymptomLog,
+    entry: LogEntry,
+    amended_by: User,
+    reason: str,
+    submission_key: uuid.UUID | None = None,
+) -> SymptomLog:
+    """A corrected version that supersedes ``log``; the original stays, marked superseded."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the correction.")})
+    key = submission_key or uuid.uuid4()
+    done = SymptomLog.objects.filter(patient_id=log.patient_id, submission_key=key).first()
+    if done is not None:
+        return done  # the same correction sent twice
+    original = _lock_current(log)
+    errors = validate_entry(entry)
+    if errors:
+        raise ValidationError(errors)
+    amended = _build(original.patient, entry, amended_by, key)
+    amended.supersedes = original
+    amended.amendment_reason = reason
+    original.status = LogStatus.SUPERSEDED
+    original.save(update_fields=["status"])
+    amended.save(force_insert=True)
+    return amended
+
+
+@transaction.atomic
+def symptom_log_void(*, log: SymptomLog, voided_by: User, reason: str) -> SymptomLog:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for voiding this log.")})
+    log = _lock_current(log)
+    log.status = LogStatus.VOIDED
+    log.voided_at = timezone.now()
+    log.voided_by = voided_by
+    log.void_reason = reason
+    log.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
+    return log

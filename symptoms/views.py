@@ -1,0 +1,195 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django.views.generic import FormView, TemplateView
+
+from patients.selectors import patients_visible_to
+from taperapp.accounts.roles import Role, role_names
+
+from . import scales
+from .charts import timeline_chart_data
+from .forms import SymptomLogForm, VoidForm
+from .models import SeverityBands, SymptomLog
+from .selectors import WORKLIST_SORT_NAMES, log_detail, timeline_page, worklist
+from .services import symptom_log_amend, symptom_log_record, symptom_log_void
+
+
+def _default_source(user) -> str:
+    return (
+        SymptomLog.Source.STAFF if Role.STAFF in role_names(user) else SymptomLog.Source.CLINICIAN
+    )
+
+
+class LogFormMixin:
+    """Runs the form in the clinic's time zone: typed times are the clinic's local times."""
+
+    template_name = "symptoms/log_form.html"
+    form_class = SymptomLogForm
+
+    def dispatch(self, request, *args, **kwargs):
+        with timezone.override(self.zone_for(request, kwargs)):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "patient": self.patient,
+                "max_total": scales.MAX_TOTAL,
+                "item_codes": scales.ITEM_CODES,
+                "band_starts": SeverityBands.current().starts(),
+            }
+        )
+        return context
+
+
+class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
+    permission_required = ["patients.view_patient", "symptoms.add_symptomlog"]
+
+    def zone_for(self, request, kwargs):
+        if not request.user.is_authenticated:
+            return timezone.get_current_timezone()
+        self.patient = get_object_or_404(
+            patients_visible_to(request.user).select_related("clinic"), pk=kwargs["pk"]
+        )
+        return self.patient.clinic.zone
+
+    def get_initial(self):
+        return {
+            "assessed_at": timezone.localtime().replace(second=0, microsecond=0),
+            "source": _default_source(self.request.user),
+        }
+
+    def form_valid(self, form):
+        try:
+            log, created = symptom_log_record(
+                patient=self.patient,
+                entry=form.entry(),
+                recorded_by=self.request.user,
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        if created:
+            messages.success(
+                self.request,
+                _("Log saved: CIWA-B %(total)s (%(band)s).")
+                % {"total": log.total, "band": scales.Severity.LABELS[log.severity]},
+            )
+        else:
+            messages.info(self.request, _("This log was already saved; it was not added twice."))
+        return redirect("symptoms:timeline", pk=self.patient.pk)
+
+
+class LogAmendView(PermissionRequiredMixin, LogFormMixin, FormView):
+    permission_required = ["symptoms.change_symptomlog"]
+
+    def zone_for(self, request, kwargs):
+        if not request.user.is_authenticated:
+            return timezone.get_current_timezone()
+        self.log = get_object_or_404(log_detail(user=request.user), pk=kwargs["pk"])
+        self.patient = self.log.patient
+        return self.patient.clinic.zone
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "with_reason": True}
+
+    def get_initial(self):
+        log = self.log
+        initial = {
+            name: getattr(log, name)
+            for name in self.form_class.base_fields
+            if name not in {"submission_key"} and hasattr(log, name)
+        }
+        initial.update(log.items)
+        initial["assessed_at"] = timezone.localtime(log.assessed_at)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "log": self.log}
+
+    def form_valid(self, form):
+        try:
+            amended = symptom_log_amend(
+                log=self.log,
+                entry=form.entry(),
+                amended_by=self.request.user,
+                reason=form.cleaned_data["reason"],
+                submission_key=form.cleaned_data["submission_key"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Correction saved; the earlier version is kept."))
+        return redirect(amended)
+
+
+class LogDetailView(PermissionRequiredMixin, TemplateView):
+    permission_required = ["symptoms.view_symptomlog"]
+    template_name = "symptoms/log_detail.html"
+
+    def get_context_data(self, **kwargs):
+        log = get_object_or_404(log_detail(user=self.request.user), pk=kwargs["pk"])
+        versions = [log]
+        earlier = log.supersedes
+        while earlier is not None:  # the chain of corrections, newest first
+            versions.append(earlier)
+            earlier = earlier.supersedes
+        later = SymptomLog.objects.filter(supersedes=log).first()
+        return {
+            "log": log,
+            "patient": log.patient,
+            "versions": versions,
+            "later": later,
+            "items": [(item, getattr(log, item.code)) for item in scales.ITEMS],
+            "void_form": VoidForm(),
+        }
+
+
+@method_decorator(require_POST, name="dispatch")
+class LogVoidView(PermissionRequiredMixin, View):
+    permission_required = ["symptoms.change_symptomlog"]
+
+    def post(self, request, pk):
+        log = get_object_or_404(log_detail(user=request.user), pk=pk)
+        form = VoidForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Give the reason for voiding this log."))
+            return redirect(log)
+        try:
+            symptom_log_void(log=log, voided_by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Log voided. It stays in the history."))
+        return redirect(log)
+
+
+class TimelineView(PermissionRequiredMixin, TemplateView):
+    permission_required = ["patients.view_patient", "symptoms.view_symptomlog"]
+    template_name = "symptoms/timeline.html"
+
+    def get_context_data(self, **kwargs):
+        context = timeline_page(user=self.request.user, patient_id=kwargs["pk"])
+        context["chart_data"] = timeline_chart_data(context)
+        return context
+
+
+def worklist_view(request):
+    """The clinician's (and, until the alert dashboard, staff's) home: who needs what today."""
+    sort = request.GET.get("sort", "due")
+    if sort not in WORKLIST_SORT_NAMES:
+        sort = "due"  # an unknown sort is the default order, never an error
+    rows = worklist(user=request.user, sort=sort)
+    return render(
+        request,
+        "symptoms/worklist.html",
+        {"rows": rows, "sort": sort, "due_count": sum(row.due for row in rows)},
+    )
