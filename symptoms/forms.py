@@ -22,7 +22,11 @@ class SymptomLogForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
     )
-    source = forms.ChoiceField(label=_("Reported by"), choices=SymptomLog.Source.choices)
+    source = forms.ChoiceField(
+        label=_("Reported by"),
+        choices=SymptomLog.Source.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     heart_rate = forms.IntegerField(label=_("Pulse"), required=False)
     systolic_bp = forms.IntegerField(label=_("Systolic"), required=False)
     diastolic_bp = forms.IntegerField(label=_("Diastolic"), required=False)

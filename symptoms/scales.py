@@ -112,3 +112,19 @@ def validate_items(items) -> dict[str, str]:
         if not MIN_SCORE <= value <= MAX_SCORE:
             errors[code] = f"Item {ITEM_BY_CODE[code].number} ({code}) must be 0 to 4, not {value}."
     return errors
+
+
+def items_for_total(total_score: int, fixed: dict[str, int] | None = None) -> dict[str, int]:
+    """Item scores that add up to ``total_score``: the ``fixed`` ones first, the rest spread as
+    evenly as possible over the other patient-rated items (demo data and clinical scenarios,
+    shared/scenarios/README.md)."""
+    fixed = dict(fixed or {})
+    scores = {code: 0 for code in ITEM_CODES} | fixed
+    remaining = total_score - sum(fixed.values())
+    spread = [code for code in PATIENT_RATED_CODES if code not in fixed]
+    if remaining < 0 or remaining > MAX_SCORE * len(spread):
+        raise ValueError(f"cannot make a total of {total_score} with {fixed}")
+    base, extra = divmod(remaining, len(spread))
+    for index, code in enumerate(spread):
+        scores[code] = base + (1 if index < extra else 0)
+    return scores

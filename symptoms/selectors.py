@@ -57,9 +57,10 @@ class ReductionResponse:
         return self.rise is not None and self.rise >= clinical.REDUCTION_RESPONSE_RISE
 
 
-def reduction_responses(plans, logs, zone) -> list[ReductionResponse]:
-    """For each dose cut of the non-draft plans: median total of the 7 days before it and the
-    highest total of the 7 days from it (domain.md §1: symptoms may take a week to appear)."""
+def reduction_responses(plans, logs, zone, until: date) -> list[ReductionResponse]:
+    """For each dose cut up to ``until`` of the non-draft plans: median total of the 7 days
+    before it and the highest total of the 7 days from it (domain.md §1: symptoms may take a
+    week to appear)."""
     window = timedelta(days=clinical.REDUCTION_WINDOW_DAYS)
     dated = [(timezone.localtime(log.assessed_at, zone), log) for log in logs]
     responses = []
@@ -68,7 +69,7 @@ def reduction_responses(plans, logs, zone) -> list[ReductionResponse]:
             continue
         steps = list(plan.current_revision.steps.all())
         for previous, step in itertools.pairwise(steps):
-            if step.daily_dose_mg >= previous.daily_dose_mg:
+            if step.daily_dose_mg >= previous.daily_dose_mg or step.start_date > until:
                 continue
             cut = datetime.combine(step.start_date, datetime.min.time(), tzinfo=zone)
             before = [log.total for when, log in dated if cut - window <= when < cut]
@@ -116,7 +117,7 @@ def timeline_page(*, user: User, patient_id) -> dict:
         "current_logs": current,
         "today": today,
         "timeline": patient_timeline(patient, today, patient.timeline_plans),
-        "reductions": reduction_responses(patient.timeline_plans, current, zone),
+        "reductions": reduction_responses(patient.timeline_plans, current, zone, today),
     }
 
 

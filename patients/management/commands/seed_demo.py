@@ -66,6 +66,7 @@ class Command(BaseCommand):
             users = self._users(clinics)
             self._patients(clinics, users)
             self._plans(clinics, users)
+            self._logs(clinics, users)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, clinic, _on_call in USERS:
@@ -206,3 +207,59 @@ class Command(BaseCommand):
             plan_services.taper_plan_complete(plan=done, by=clinician, on=ago(400))
         # Lakeside: one patient tapering.
         activate(plan("LAK-001", "clonazepam", ago(20), "1", percent="10", by=users["clinician_b"]))
+
+    def _logs(self, clinics, users):
+        """Daily CIWA-B logs so the timeline, worklist and reduction views show life."""
+        import random
+        from datetime import datetime, time
+
+        from symptoms.scales import items_for_total
+        from symptoms.services import LogEntry, symptom_log_record
+
+        rng = random.Random(20261126)  # noqa: S311 (demo data, reproducible by design)
+        now = timezone.now()
+        # MRN: (days of history, base total, rise after each cut, skip today)
+        stories = {
+            "RIV-001": (40, 8, 6, True),
+            "RIV-002": (30, 14, 0, False),
+            "RIV-003": (30, 10, 0, True),
+            "RIV-004": (30, 12, 9, False),
+            "LAK-001": (20, 7, 3, True),
+        }
+        for mrn, (days, base, rise, skip_today) in stories.items():
+            patient = Patient.objects.select_related("clinic").get(mrn=mrn)
+            if patient.symptom_logs.exists():
+                continue
+            zone = patient.clinic.zone
+            today = timezone.localdate(timezone=zone)
+            cuts = {
+                step.start_date
+                for plan in patient.taper_plans.exclude(status="draft")
+                for step in plan.current_revision.steps.all()
+                if step.change_percent is not None and step.change_percent < 0
+            }
+            by = users["clinician_b"] if mrn.startswith("LAK") else users["staff"]
+            for back in range(days, -1, -1):
+                day = today - timedelta(days=back)
+                if back == 0 and skip_today:
+                    continue
+                assessed = datetime.combine(day, time(8, rng.randint(0, 50)), tzinfo=zone)
+                if assessed > now:
+                    assessed = now - timedelta(minutes=5)
+                since_cut = min(((day - cut).days for cut in cuts if cut <= day), default=99)
+                bump = rise * max(0, 5 - abs(since_cut - 4)) // 4 if since_cut < 8 else 0
+                if mrn == "RIV-002":  # acute withdrawal after a fast taper: climbing
+                    bump = max(0, 20 - back) // 2
+                total = max(0, min(60, base + bump + rng.randint(-2, 2)))
+                tremor = 2 if total > 25 else (1 if total > 15 else 0)
+                entry = LogEntry(
+                    assessed_at=assessed,
+                    items=items_for_total(total, {"obs_tremor": tremor}),
+                    source="staff" if by == users["staff"] else "clinician",
+                    heart_rate=72 + total // 2 + rng.randint(-4, 4),
+                    systolic_bp=118 + total // 3 + rng.randint(-6, 6),
+                    diastolic_bp=76 + rng.randint(-5, 5),
+                    temperature_c=Decimal("36.8") + Decimal(rng.randint(-3, 3)) / 10,
+                    respiratory_rate=14 + rng.randint(-1, 2),
+                )
+                symptom_log_record(patient=patient, entry=entry, recorded_by=by)
