@@ -122,9 +122,15 @@ def items_for_total(total_score: int, fixed: dict[str, int] | None = None) -> di
     scores = {code: 0 for code in ITEM_CODES} | fixed
     remaining = total_score - sum(fixed.values())
     spread = [code for code in PATIENT_RATED_CODES if code not in fixed]
-    if remaining < 0 or remaining > MAX_SCORE * len(spread):
+    # Above 68 the patient-rated items are full: the observed items take the rest.
+    overflow = [code for code in ITEM_CODES if code not in fixed and code not in spread]
+    if remaining < 0 or remaining > MAX_SCORE * (len(spread) + len(overflow)):
         raise ValueError(f"cannot make a total of {total_score} with {fixed}")
-    base, extra = divmod(remaining, len(spread))
+    spill = max(0, remaining - MAX_SCORE * len(spread))
+    base, extra = divmod(remaining - spill, len(spread))
     for index, code in enumerate(spread):
         scores[code] = base + (1 if index < extra else 0)
+    for code in overflow:
+        scores[code] = min(MAX_SCORE, spill)
+        spill -= scores[code]
     return scores
