@@ -268,7 +268,7 @@ def test_amend_keeps_the_original_and_its_history(client_for, clinician, staff, 
 def test_a_voided_log_leaves_charts_and_scores_but_stays_in_the_history(
     client_for, clinician, patient
 ):
-    kept = record(patient, clinician, total=8, when=timezone.now() - timedelta(hours=3))
+    record(patient, clinician, total=8, when=timezone.now() - timedelta(hours=3))
     wrong = record(patient, clinician, total=60, when=timezone.now() - timedelta(hours=1))
     client = client_for(clinician)
     assert (
