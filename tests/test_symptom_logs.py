@@ -408,3 +408,15 @@ def test_ten_concurrent_identical_submissions_make_one_log(riverside):
     assert SymptomLog.objects.filter(patient=patient).count() == 1
     assert sorted(statuses) == [200] * 9 + [201]
     assert D(SymptomLog.objects.get().total) == 17
+
+
+def test_severity_bands_are_an_admin_setting(patient, clinician, client_for, admin_user):
+    from symptoms.models import SeverityBands
+
+    bands = SeverityBands.current()
+    url = reverse("admin:symptoms_severitybands_change", args=[bands.pk])
+    assert client_for(admin_user).get(url).status_code == 200
+    SeverityBands.objects.filter(pk=1).update(moderate_from=15)
+    assert record(patient, clinician, total=16).severity == "moderate"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SeverityBands.objects.filter(pk=1).update(severe_from=10)  # bands out of order
