@@ -29,6 +29,7 @@ from .models import (
     TaperPlanRevision,
     TaperStep,
 )
+from .signals import plan_changed
 
 
 @dataclass
@@ -208,6 +209,11 @@ def taper_plan_create(
         reason=_("First version."),
         created_by=created_by,
     )
+    return _changed(plan)
+
+
+def _changed(plan: TaperPlan) -> TaperPlan:
+    plan_changed.send(sender=TaperPlan, patient_id=plan.patient_id)
     return plan
 
 
@@ -289,7 +295,7 @@ def taper_plan_activate(*, plan: TaperPlan, by: User) -> TaperPlan:
         raise ValidationError(
             _("This patient already has a running plan. Stop or complete it first.")
         ) from error
-    return plan
+    return _changed(plan)
 
 
 @transaction.atomic
@@ -300,7 +306,7 @@ def taper_plan_hold(*, plan: TaperPlan, by: User, reason: str, on: date | None =
     plan.held_since = on or _today(plan)
     plan.hold_reason = reason
     plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
-    return plan
+    return _changed(plan)
 
 
 def _steps_of(revision: TaperPlanRevision) -> list[tapering.PlannedStep]:
@@ -377,7 +383,7 @@ def taper_plan_resume(*, plan: TaperPlan, by: User, on: date | None = None) -> T
     plan.held_since = None
     plan.hold_reason = ""
     plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
-    return plan
+    return _changed(plan)
 
 
 @transaction.atomic
@@ -429,7 +435,7 @@ def taper_plan_step_back(
         plan.held_since = None
         plan.hold_reason = ""
         plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
-    return plan
+    return _changed(plan)
 
 
 @transaction.atomic
@@ -464,7 +470,7 @@ def taper_plan_revise(
         reason=reason,
         created_by=by,
     )
-    return plan
+    return _changed(plan)
 
 
 @transaction.atomic
@@ -487,7 +493,7 @@ def taper_plan_complete(*, plan: TaperPlan, by: User, on: date | None = None) ->
             "updated_at",
         ]
     )
-    return plan
+    return _changed(plan)
 
 
 @transaction.atomic
@@ -509,4 +515,4 @@ def taper_plan_stop(*, plan: TaperPlan, by: User, reason: str, on: date | None =
             "updated_at",
         ]
     )
-    return plan
+    return _changed(plan)

@@ -30,3 +30,39 @@ REDUCTION_RESPONSE_RISE = 8
 
 # A patient in the tapering or acute phase is "due" when not assessed today.
 DUE_PHASES = ("tapering", "acute")
+
+# --- Alert rules (design §5). Defaults of each clinic's AlertThresholds row; admins edit them
+# per clinic. Sources: domain.md §5.
+ALERT_DEFAULTS = {
+    # Pulse > 100 is a DSM-5 sign of autonomic hyperactivity [confirmed]; > 120 alone, and the
+    # blood pressure, temperature and respiratory limits, are [site policy] (no published
+    # benzodiazepine-withdrawal thresholds were found). Respiratory rate < 12 comes from the
+    # alcohol CIWA-Ar order set pattern [secondary].
+    "pulse_alone_above": 120,
+    "pulse_with_signs_above": 100,
+    "signs_min_score": 2,  # observed sweating and tremor each >= 2 alongside pulse > 100
+    "systolic_at_least": 180,
+    "diastolic_at_least": 110,
+    "temperature_at_least": Decimal("38.0"),
+    "respiratory_below": 12,
+    # Rising trend: total >= baseline + 10 (baseline: median of the previous 7 days) on 2
+    # consecutive logs [site policy, after the CIWA-Ar "2 consecutive assessments" pattern].
+    "rising_trend_delta": 10,
+    "baseline_days": 7,
+    # Within 7 days after a reduction the total rises >= 8 over the pre-step baseline: suggests
+    # holding [site policy; 7 days: 2025 Joint Guideline patient guide, confirmed].
+    "reduction_response_rise": 8,
+    "post_reduction_days": 7,
+    # No log for 36 h in the tapering or acute phase [site policy].
+    "missed_log_hours": 36,
+    # A plan cutting more than 25% within 14 days [confirmed: 2025 Joint Guideline pace].
+    "taper_pace_percent": Decimal("25"),
+    "taper_pace_days": 14,
+    # Seizure risk: rising autonomic or perceptual signs in a patient with risk factors
+    # (domain.md §5, SA Health, WikiTox [confirmed]): tremor or visual disturbance scored at
+    # least this much and above the patient's own baseline, or pulse above this [site policy].
+    "seizure_risk_sign_score": 2,
+    "seizure_risk_pulse_above": 100,
+    # Escalation of unacknowledged critical alerts [site policy].
+    "escalate_after_minutes": 15,
+}

@@ -268,3 +268,252 @@ class SymptomLog(models.Model):
             elif value > usual_high:
                 flagged[field] = "high"
         return flagged
+
+
+def _default(name):
+    return clinical.ALERT_DEFAULTS[name]
+
+
+class AlertThresholds(models.Model):
+    """Per-clinic thresholds of the alert rules, edited by admins (defaults: clinical.py)."""
+
+    clinic = models.OneToOneField(
+        "accounts.Clinic", on_delete=models.CASCADE, primary_key=True, related_name="thresholds"
+    )
+    pulse_alone_above = models.PositiveSmallIntegerField(default=_default("pulse_alone_above"))
+    pulse_with_signs_above = models.PositiveSmallIntegerField(
+        default=_default("pulse_with_signs_above")
+    )
+    signs_min_score = models.PositiveSmallIntegerField(default=_default("signs_min_score"))
+    systolic_at_least = models.PositiveSmallIntegerField(default=_default("systolic_at_least"))
+    diastolic_at_least = models.PositiveSmallIntegerField(default=_default("diastolic_at_least"))
+    temperature_at_least = models.DecimalField(
+        max_digits=4, decimal_places=1, default=_default("temperature_at_least")
+    )
+    respiratory_below = models.PositiveSmallIntegerField(default=_default("respiratory_below"))
+    rising_trend_delta = models.PositiveSmallIntegerField(default=_default("rising_trend_delta"))
+    baseline_days = models.PositiveSmallIntegerField(default=_default("baseline_days"))
+    reduction_response_rise = models.PositiveSmallIntegerField(
+        default=_default("reduction_response_rise")
+    )
+    post_reduction_days = models.PositiveSmallIntegerField(default=_default("post_reduction_days"))
+    missed_log_hours = models.PositiveSmallIntegerField(default=_default("missed_log_hours"))
+    taper_pace_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=_default("taper_pace_percent")
+    )
+    taper_pace_days = models.PositiveSmallIntegerField(default=_default("taper_pace_days"))
+    seizure_risk_sign_score = models.PositiveSmallIntegerField(
+        default=_default("seizure_risk_sign_score")
+    )
+    seizure_risk_pulse_above = models.PositiveSmallIntegerField(
+        default=_default("seizure_risk_pulse_above")
+    )
+    escalate_after_minutes = models.PositiveSmallIntegerField(
+        default=_default("escalate_after_minutes")
+    )
+
+    class Meta:
+        verbose_name = _("alert thresholds")
+        verbose_name_plural = _("alert thresholds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(signs_min_score__lte=4) & Q(seizure_risk_sign_score__lte=4),
+                name="thresholds_scores_on_the_scale",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_days__gte=1)
+                & Q(post_reduction_days__gte=1)
+                & Q(missed_log_hours__gte=1)
+                & Q(taper_pace_days__gte=1)
+                & Q(escalate_after_minutes__gte=1),
+                name="thresholds_windows_positive",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Alert thresholds of {self.clinic}"
+
+
+class AlertSeverity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    CRITICAL = "critical", _("Critical")
+
+
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3, "critical": 4}
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    SNOOZED = "snoozed", _("Snoozed")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+UNRESOLVED = [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.SNOOZED]
+
+
+class Rule(models.TextChoices):
+    SEIZURE = "seizure", _("Seizure reported")
+    COMPLICATED_WITHDRAWAL = "complicated_withdrawal", _("Confusion or hallucinations")
+    SUICIDALITY = "suicidality", _("Suicidal thoughts")
+    SEVERE_SCORE = "severe_score", _("Severe CIWA-B score")
+    VITAL_SIGNS = "vital_signs", _("Abnormal vital signs")
+    SEIZURE_RISK = "seizure_risk", _("Seizure risk")
+    RISING_TREND = "rising_trend", _("Rising scores")
+    REDUCTION_RESPONSE = "reduction_response", _("Not tolerating the last reduction")
+    MISSED_LOG = "missed_log", _("Missed assessment")
+    TAPER_PACE = "taper_pace", _("Taper faster than guideline")
+
+
+class Alert(models.Model):
+    """One escalation for a patient and a rule (design §4). At most one unresolved alert per
+    (patient, rule): a new trigger updates it (count, evidence, severity only upwards)."""
+
+    Status = AlertStatus
+    Severity = AlertSeverity
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="alerts")
+    rule = models.CharField(max_length=32, choices=Rule.choices)
+    rule_version = models.PositiveSmallIntegerField(default=1)
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
+    status = models.CharField(max_length=12, choices=AlertStatus.choices, default=AlertStatus.OPEN)
+    summary = models.CharField(max_length=300)
+    evidence = models.JSONField(default=dict)
+    # What triggered the latest finding (e.g. the newest log that fired it): a closed alert
+    # is not reopened by the same trigger on a later evaluation.
+    trigger_key = models.CharField(max_length=80)
+    trigger_count = models.PositiveIntegerField(default=1)
+    opened_at = models.DateTimeField()
+    last_triggered_at = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    snooze_reason = models.TextField(blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    resolution_note = models.TextField(blank=True)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    last_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [
+            # The dashboard and the escalation job read unresolved alerts by clinic patient.
+            models.Index(
+                fields=["status", "severity", "opened_at"],
+                condition=Q(status__in=["open", "acknowledged", "snoozed"]),
+                name="alert_unresolved",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "rule"],
+                condition=Q(status__in=["open", "acknowledged", "snoozed"]),
+                name="alert_one_unresolved_per_patient_rule",
+            ),
+            models.CheckConstraint(condition=Q(rule__in=Rule.values), name="alert_rule_valid"),
+            models.CheckConstraint(
+                condition=Q(severity__in=AlertSeverity.values), name="alert_severity_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=AlertStatus.values), name="alert_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AlertStatus.SNOOZED)
+                | (Q(snoozed_until__isnull=False) & ~Q(snooze_reason="")),
+                name="alert_snooze_has_end_and_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[AlertStatus.RESOLVED, AlertStatus.DISMISSED])
+                | Q(resolved_at__isnull=False),
+                name="alert_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AlertStatus.DISMISSED) | ~Q(resolution_note=""),
+                name="alert_dismissal_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=AlertStatus.ACKNOWLEDGED) | Q(acknowledged_at__isnull=False),
+                name="alert_acknowledgement_recorded",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_rule_display()} ({self.severity}) for {self.patient}"
+
+    def get_absolute_url(self):
+        return reverse("symptoms:alert_detail", kwargs={"pk": self.pk})
+
+    @property
+    def is_unresolved(self) -> bool:
+        return self.status in UNRESOLVED
+
+    @property
+    def severity_rank(self) -> int:
+        return SEVERITY_RANK[self.severity]
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("opened")
+    RETRIGGERED = "retriggered", _("triggered again")
+    SEVERITY_RAISED = "severity_raised", _("severity raised")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    ASSIGNED = "assigned", _("assigned")
+    SNOOZED = "snoozed", _("snoozed")
+    SNOOZE_ENDED = "snooze_ended", _("snooze ended")
+    RESOLVED = "resolved", _("resolved")
+    AUTO_RESOLVED = "auto_resolved", _("resolved by the system")
+    DISMISSED = "dismissed", _("dismissed")
+    ESCALATED = "escalated", _("escalated")
+    NOTIFIED = "notified", _("notified")
+
+
+class AlertEvent(models.Model):
+    """Every transition of an alert: who (None: the system), when, what, and a note."""
+
+    Kind = EventKind
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=EventKind.values), name="alert_event_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.alert_id} {self.kind} at {self.at}"
+
+
+class PatientEvaluation(models.Model):
+    """When the rules last read a patient, so the sweep re-evaluates only what is newer."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="evaluation"
+    )
+    evaluated_at = models.DateTimeField()
+    # The newest data (log or plan change) the evaluation saw.
+    data_seen_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.patient_id} evaluated {self.evaluated_at}"

@@ -148,7 +148,17 @@ def symptom_log_record(
     if errors:
         raise ValidationError(errors)
     key = submission_key or entry.content_key(patient)
-    return _insert_once(_build(patient, entry, recorded_by, key))
+    log, created = _insert_once(_build(patient, entry, recorded_by, key))
+    if created:
+        _reevaluate(patient)
+    return log, created
+
+
+def _reevaluate(patient: Patient) -> None:
+    """Queue the alert rules for this patient once the transaction commits."""
+    from .tasks import enqueue, evaluate_patient
+
+    enqueue(evaluate_patient, str(patient.pk))
 
 
 def _lock_current(log: SymptomLog) -> SymptomLog:
@@ -192,6 +202,7 @@ def symptom_log_amend(
     original.status = LogStatus.SUPERSEDED
     original.save(update_fields=["status"])
     amended.save(force_insert=True)
+    _reevaluate(original.patient)
     return amended
 
 
@@ -206,4 +217,5 @@ def symptom_log_void(*, log: SymptomLog, voided_by: User, reason: str) -> Sympto
     log.voided_by = voided_by
     log.void_reason = reason
     log.save(update_fields=["status", "voided_at", "voided_by", "void_reason"])
+    _reevaluate(log.patient)
     return log

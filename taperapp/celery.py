@@ -41,6 +41,13 @@ app = Celery("taperapp", task_cls=AfterCommitTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Every periodic job, in one place (django-celery-beat stores and runs them; exactly one beat).
+app.conf.beat_schedule = {
+    "sweep-every-5-minutes": {"task": "symptoms.sweep", "schedule": 5 * 60.0},
+    "escalate-every-minute": {"task": "symptoms.escalate", "schedule": 60.0},
+    "expire-snoozes-every-minute": {"task": "symptoms.expire_snoozes", "schedule": 60.0},
+}
+
 
 @app.on_after_configure.connect
 def _create_filesystem_transport_folders(sender, **kwargs):
