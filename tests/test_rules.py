@@ -1,0 +1,176 @@
+"""Each rule at its threshold edge: fires at the edge, not one below (design §5)."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from symptoms import rules
+from symptoms.models import AlertThresholds
+from symptoms.scales import items_for_total
+
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+T = AlertThresholds()  # the defaults of clinical.ALERT_DEFAULTS, unsaved
+
+
+def log(hours_ago=1, total=6, items=None, n=[0], **fields):  # noqa: B006 (a counter)
+    n[0] += 1
+    return rules.LogView(
+        id=f"log{n[0]}",
+        assessed_at=NOW - timedelta(hours=hours_ago),
+        total=total,
+        items=items_for_total(total, items or {}),
+        **fields,
+    )
+
+
+def history(logs, **kwargs):
+    values = {
+        "now": NOW,
+        "zone": UTC,
+        "logs": sorted(logs, key=lambda x: x.assessed_at),
+        "thresholds": T,
+        "severe_from": 41,
+    }
+    values.update(kwargs)
+    return rules.History(**values)
+
+
+def fired(rule, hist):
+    return [(f.rule, f.severity) for f in rule(hist)]
+
+
+@pytest.mark.parametrize("flag", ["seizure", "confusion", "hallucinations", "suicidal_ideation"])
+def test_flag_rules_fire_critical_on_the_flag(flag):
+    rule = {"seizure": rules.seizure, "suicidal_ideation": rules.suicidality}.get(
+        flag, rules.complicated_withdrawal
+    )
+    assert fired(rule, history([log(**{flag: True})]))[0][1] == "critical"
+    assert fired(rule, history([log()])) == []
+    assert fired(rule, history([log(hours_ago=25, **{flag: True})])) == []  # outside 24 h
+
+
+@pytest.mark.parametrize(
+    ("previous", "newest", "expected"),
+    [(10, 41, "high"), (10, 40, None), (41, 41, "critical"), (40, 44, "high")],
+)
+def test_severe_score_edges(previous, newest, expected):
+    result = fired(rules.severe_score, history([log(5, previous), log(1, newest)]))
+    assert result == ([("severe_score", expected)] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("fields", "items", "fires"),
+    [
+        ({"heart_rate": 121}, {}, True),
+        ({"heart_rate": 120}, {}, False),
+        ({"heart_rate": 101}, {"obs_sweating_agitation": 2, "obs_tremor": 2}, True),
+        ({"heart_rate": 100}, {"obs_sweating_agitation": 2, "obs_tremor": 2}, False),
+        ({"heart_rate": 101}, {"obs_sweating_agitation": 1, "obs_tremor": 2}, False),
+        ({"systolic_bp": 180}, {}, True),
+        ({"systolic_bp": 179}, {}, False),
+        ({"diastolic_bp": 110}, {}, True),
+        ({"diastolic_bp": 109}, {}, False),
+        ({"temperature_c": D("38.0")}, {}, True),
+        ({"temperature_c": D("37.9")}, {}, False),
+        ({"respiratory_rate": 11}, {}, True),
+        ({"respiratory_rate": 12}, {}, False),
+    ],
+)
+def test_vital_signs_edges(fields, items, fires):
+    assert bool(fired(rules.vital_signs, history([log(total=8, items=items, **fields)]))) is fires
+
+
+def _daily(totals_by_day_ago, **fields):
+    return [log(hours_ago=24 * days, total=total, **fields) for days, total in totals_by_day_ago]
+
+
+@pytest.mark.parametrize(
+    ("pair", "fires"), [((20, 20), True), ((19, 20), False), ((20, 19), False)]
+)
+def test_rising_trend_edges(pair, fires):
+    logs = _daily([(d, 10) for d in range(9, 1, -1)]) + _daily([(1, pair[0]), (0, pair[1])])
+    assert bool(fired(rules.rising_trend, history(logs))) is fires
+
+
+@pytest.mark.parametrize(("peak", "fires"), [(18, True), (17, False)])
+def test_reduction_response_edges(peak, fires):
+    cut = rules.Reduction(on=(NOW - timedelta(days=3)).date(), from_mg=D("2"), to_mg=D("1.875"))
+    logs = _daily([(d, 10) for d in range(10, 3, -1)]) + _daily([(2, 12), (1, peak)])
+    assert bool(fired(rules.reduction_response, history(logs, reductions=[cut]))) is fires
+
+
+def test_reduction_response_looks_only_a_week_after_the_cut():
+    cut = rules.Reduction(on=(NOW - timedelta(days=12)).date(), from_mg=D("2"), to_mg=D("1.875"))
+    logs = _daily([(d, 10) for d in range(20, 12, -1)]) + _daily([(1, 30)])
+    assert fired(rules.reduction_response, history(logs, reductions=[cut])) == []
+
+
+@pytest.mark.parametrize(("hours", "fires"), [(36, True), (35.9, False)])
+def test_missed_log_edges(hours, fires):
+    hist = history([log(hours_ago=hours)], phase="tapering", phase_started=NOW - timedelta(days=30))
+    assert bool(fired(rules.missed_log, hist)) is fires
+
+
+def test_missed_log_counts_from_the_phase_start_and_ignores_other_phases():
+    assert (
+        fired(
+            rules.missed_log, history([], phase="tapering", phase_started=NOW - timedelta(hours=30))
+        )
+        == []
+    )
+    assert fired(
+        rules.missed_log, history([], phase="tapering", phase_started=NOW - timedelta(hours=37))
+    )
+    assert fired(rules.missed_log, history([log(hours_ago=90)], phase="protracted")) == []
+
+
+@pytest.mark.parametrize(("today", "fires"), [(D("0.75"), False), (D("0.74"), True)])
+def test_taper_pace_edges(today, fires):
+    hist = history([], dose_today=today, highest_dose_in_pace_window=D("1"))
+    assert bool(fired(rules.taper_pace, hist)) is fires
+
+
+@pytest.mark.parametrize(
+    ("items", "pulse", "risks", "days_since_cut", "fires"),
+    [
+        ({"obs_tremor": 2}, 80, ["history of seizures"], 3, True),
+        ({"obs_tremor": 1}, 80, ["history of seizures"], 3, False),
+        ({"visual_disturbance": 2}, 80, ["alcohol use"], 7, True),
+        ({}, 101, ["alcohol use"], 1, True),
+        ({}, 100, ["alcohol use"], 1, False),
+        ({"obs_tremor": 3}, 110, [], 3, False),  # no risk factors
+        ({"obs_tremor": 3}, 110, ["alcohol use"], 8, False),  # outside the week after the cut
+    ],
+)
+def test_seizure_risk_edges(items, pulse, risks, days_since_cut, fires):
+    cut = rules.Reduction(
+        on=(NOW - timedelta(days=days_since_cut)).date(), from_mg=D("2"), to_mg=D("1.8")
+    )
+    logs = _daily([(d, 6) for d in range(6, 0, -1)], heart_rate=76) + [
+        log(0.5, 10, items, heart_rate=pulse)
+    ]
+    assert (
+        bool(fired(rules.seizure_risk, history(logs, risk_factors=risks, reductions=[cut])))
+        is fires
+    )
+
+
+def test_seizure_risk_in_the_onset_window_after_the_last_dose():
+    logs = [log(1, 10, {"obs_tremor": 2})]
+    last = (NOW - timedelta(days=3)).date()
+    assert fired(
+        rules.seizure_risk,
+        history(logs, risk_factors=["x"], last_dose_date=last, onset_window_days=10),
+    )
+    assert not fired(
+        rules.seizure_risk,
+        history(logs, risk_factors=["x"], last_dose_date=last, onset_window_days=2),
+    )
+
+
+def test_every_finding_carries_evidence_version_and_trigger():
+    finding = rules.seizure(history([log(seizure=True)]))[0]
+    assert finding.version == rules.RULE_VERSIONS["seizure"]
+    assert finding.evidence["logs"][0]["flags"] == ["seizure"]
+    assert finding.trigger_key.startswith("log")
