@@ -147,8 +147,9 @@ def test_seizure_risk_edges(items, pulse, risks, days_since_cut, fires):
     cut = rules.Reduction(
         on=(NOW - timedelta(days=days_since_cut)).date(), from_mg=D("2"), to_mg=D("1.8")
     )
-    logs = _daily([(d, 6) for d in range(6, 0, -1)], heart_rate=76) + [
-        log(0.5, 10, items, heart_rate=pulse)
+    logs = [
+        *_daily([(d, 6) for d in range(6, 0, -1)], heart_rate=76),
+        log(0.5, 10, items, heart_rate=pulse),
     ]
     assert (
         bool(fired(rules.seizure_risk, history(logs, risk_factors=risks, reductions=[cut])))
