@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from patients.selectors import patients_visible_to
 
-from .models import SeverityBands, SymptomLog
+from .models import AlertThresholds, SeverityBands, SymptomLog
 
 
 @admin.register(SeverityBands)
@@ -35,6 +35,31 @@ class SymptomLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertThresholds)
+class AlertThresholdsAdmin(admin.ModelAdmin):
+    """Per-clinic alert thresholds; the defaults and their sources are in symptoms/clinical.py."""
+
+    list_display = ["clinic", "pulse_alone_above", "missed_log_hours", "escalate_after_minutes"]
+
+    def get_queryset(self, request):
+        from taperapp.accounts.selectors import clinics_for_user
+
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(clinic__in=clinics_for_user(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        from taperapp.accounts.selectors import clinics_for_user
+
+        if db_field.name == "clinic" and not request.user.is_superuser:
+            kwargs["queryset"] = clinics_for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None):
         return False

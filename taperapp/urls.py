@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from patients.api import PatientViewSet
 from patients.plan_api import MedicationViewSet, TaperPlanViewSet
+from symptoms.alert_api import AlertViewSet
 from symptoms.api import SymptomLogViewSet
 
 from . import views
@@ -15,6 +16,7 @@ router.register("patients", PatientViewSet, basename="patient")
 router.register("medications", MedicationViewSet, basename="medication")
 router.register("taper-plans", TaperPlanViewSet, basename="taper-plan")
 router.register("symptom-logs", SymptomLogViewSet, basename="symptom-log")
+router.register("alerts", AlertViewSet, basename="alert")
 
 accounts_urls = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -31,6 +33,7 @@ urlpatterns = [
     path("accounts/", include(accounts_urls)),
     path("patients/", include("patients.urls")),
     path("plans/", include("patients.plan_urls")),
+    path("alerts/", include("symptoms.alert_urls")),
     path("", include("symptoms.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

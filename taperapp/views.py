@@ -17,11 +17,15 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    """The home of the user's role (design §6): the "Today" worklist for clinicians and
-    staff (staff get the alert dashboard when it lands), the clinics overview for admins and
-    users without a role (counts only, no PHI)."""
+    """The home of the user's role (design §6): the "Today" worklist for clinicians, the
+    alert dashboard for staff, the clinics overview for admins and users without a role
+    (counts only, no PHI)."""
     roles = role_names(request.user)
-    if Role.CLINICIAN in roles or Role.STAFF in roles:
+    if Role.STAFF in roles and Role.CLINICIAN not in roles:
+        from symptoms.alert_views import dashboard
+
+        return dashboard(request)
+    if Role.CLINICIAN in roles:
         from symptoms.views import worklist_view
 
         return worklist_view(request)

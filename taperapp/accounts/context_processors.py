@@ -10,3 +10,17 @@ def roles(request):
         "user_roles": sorted(names),
         "user_is_admin": Role.ADMIN in names or getattr(request.user, "is_superuser", False),
     }
+
+
+def alert_badge(request):
+    """The unacknowledged-alert count in the navigation (one query, only for alert readers)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.has_perm("symptoms.view_alert"):
+        return {}
+
+    def count():
+        from symptoms.alert_selectors import unacknowledged_count
+
+        return unacknowledged_count(user)
+
+    return {"unacknowledged_alerts": count}

@@ -27,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("symptoms", "view_symptomlog"),
         ("symptoms", "add_symptomlog"),
         ("symptoms", "change_symptomlog"),  # amend and void; never delete
+        ("symptoms", "view_alert"),
+        ("symptoms", "change_alert"),  # acknowledge, assign, snooze, resolve, dismiss
     },
     Role.STAFF: {
         ("patients", "view_patient"),
@@ -35,6 +37,8 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("symptoms", "view_symptomlog"),
         ("symptoms", "add_symptomlog"),
         ("symptoms", "change_symptomlog"),
+        ("symptoms", "view_alert"),
+        ("symptoms", "change_alert"),
     },
     Role.ADMIN: {
         ("patients", "view_patient"),
@@ -45,6 +49,10 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("symptoms", "view_symptomlog"),
         ("symptoms", "view_severitybands"),
         ("symptoms", "change_severitybands"),
+        ("symptoms", "view_alert"),
+        ("symptoms", "view_alertthresholds"),
+        ("symptoms", "add_alertthresholds"),
+        ("symptoms", "change_alertthresholds"),
         # The medication catalogue is the admins' to keep (design §4).
         ("patients", "view_medication"),
         ("patients", "add_medication"),

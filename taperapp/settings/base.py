@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "taperapp.accounts.context_processors.roles",
+                "taperapp.accounts.context_processors.alert_badge",
             ],
         },
     },
@@ -205,6 +206,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late: a dying worker holds one task at most
+
+# How often the alert dashboard refreshes itself.
+ALERT_DASHBOARD_REFRESH_SECONDS = env.int("TAPERAPP_ALERT_REFRESH_SECONDS", default=15)
 
 # Absolute links in notification emails.
 SITE_URL = env.str("TAPERAPP_SITE_URL", default="http://127.0.0.1:8000")

@@ -23,3 +23,5 @@ if env.bool("TAPERAPP_REQUIRE_POSTGRES", default=False) and (
     raise ImproperlyConfigured(
         "TAPERAPP_REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL."
     )
+
+ALERT_DASHBOARD_REFRESH_SECONDS = 2  # the browser test waits for a refresh

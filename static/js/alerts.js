@@ -1,0 +1,43 @@
+// Alert dashboard: refreshes itself without losing the row in front of the user. A row that
+// holds the focus or has its actions open is kept as it is; every other row is replaced.
+(function () {
+  const live = document.getElementById("alerts-live");
+  if (!live) return;
+  const seconds = Number(live.dataset.refreshSeconds || 15);
+  const stamp = document.getElementById("alerts-refreshed");
+
+  function busy(row) {
+    return row.contains(document.activeElement) || row.querySelector("details[open]") !== null ||
+      row.classList.contains("htmx-request");
+  }
+
+  function merge(html) {
+    const next = new DOMParser().parseFromString(`<div>${html}</div>`, "text/html").body.firstChild;
+    const counts = next.querySelector("#alert-counts");
+    if (counts) document.getElementById("alert-counts").replaceWith(counts);
+    const body = document.getElementById("alerts-rows");
+    const kept = new Map();
+    body.querySelectorAll("tr[data-alert]").forEach((row) => { if (busy(row)) kept.set(row.dataset.alert, row); });
+    const fresh = next.querySelector("#alerts-rows");
+    fresh.querySelectorAll("tr[data-alert]").forEach((row) => {
+      const old = kept.get(row.dataset.alert);
+      if (old) { row.replaceWith(old); kept.delete(row.dataset.alert); }
+      else if (!body.querySelector(`tr[data-alert="${row.dataset.alert}"]`)) row.classList.add("alert-new");
+    });
+    kept.forEach((row) => fresh.appendChild(row));  // a busy row that left the list stays put
+    body.replaceWith(fresh);
+    if (window.htmx) window.htmx.process(fresh);
+    if (stamp) stamp.textContent = `Updated ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`;
+  }
+
+  async function refresh() {
+    try {
+      const response = await fetch(live.dataset.rowsUrl, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
+      if (response.redirected || !response.ok) { if (stamp) stamp.textContent = "Not updated: sign in again?"; return; }
+      merge(await response.text());
+    } catch (error) {
+      if (stamp) stamp.textContent = "Not updated: connection lost, retrying";
+    }
+  }
+  setInterval(refresh, seconds * 1000);
+})();
