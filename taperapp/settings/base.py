@@ -175,6 +175,9 @@ SPECTACULAR_SETTINGS = {
         "PatientStatusEnum": "patients.models.PatientStatus",
         "PlanStatusEnum": "patients.models.PlanStatus",
         "LogStatusEnum": "symptoms.models.LogStatus",
+        "CiwaSeverityEnum": "symptoms.scales.Severity.CHOICES",
+        "AlertSeverityEnum": "symptoms.models.AlertSeverity",
+        "AlertStatusEnum": "symptoms.models.AlertStatus",
     },
 }
 
