@@ -1,0 +1,317 @@
+import threading
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from symptoms import alert_services, notifications
+from symptoms.models import Alert, AlertEvent
+from symptoms.scales import items_for_total
+from symptoms.services import LogEntry, symptom_log_record
+from taperapp.accounts.models import Membership
+from tests.factories import PatientFactory, make_plan
+
+
+def log(patient, user, total=10, minutes_ago=30, **fields):
+    entry = LogEntry(
+        assessed_at=timezone.now() - timedelta(minutes=minutes_ago),
+        items=items_for_total(total),
+        **fields,
+    )
+    return symptom_log_record(patient=patient, entry=entry, recorded_by=user)[0]
+
+
+@pytest.fixture
+def no_queue():
+    """Capture what would be sent to the broker (the pipeline tests use a real worker)."""
+    with mock.patch("symptoms.tasks.enqueue") as enqueue:
+        yield enqueue
+
+
+@pytest.fixture
+def seizure_alert(patient, clinician, no_queue):
+    log(patient, clinician, total=22, seizure=True)
+    alert_services.evaluate_patient(patient.pk)
+    return Alert.objects.get(patient=patient, rule="seizure")
+
+
+def test_a_seizure_log_opens_a_critical_alert_with_evidence(seizure_alert, no_queue):
+    assert (seizure_alert.severity, seizure_alert.status) == ("critical", "open")
+    assert seizure_alert.evidence["logs"][0]["flags"] == ["seizure"]
+    assert seizure_alert.events.get().kind == "opened"
+    assert [
+        call.args[1:]
+        for call in no_queue.call_args_list
+        if call.args[0].name == "symptoms.notify_alert"
+    ] == [(str(seizure_alert.pk), "opened")]
+
+
+DASHBOARD = [("clinician", 200), ("staff", 200), ("admin", 200), ("roleless", 403)]
+
+
+@pytest.mark.parametrize(("persona", "status"), DASHBOARD)
+def test_dashboard_access(persona, status, personas, client_for, seizure_alert):
+    assert client_for(personas[persona]).get(reverse("alerts:dashboard")).status_code == status
+
+
+def test_staff_home_is_the_dashboard_with_the_alert(client_for, staff, seizure_alert):
+    response = client_for(staff).get(reverse("home"))
+    assert response.templates[0].name == "symptoms/alerts_dashboard.html"
+    assert seizure_alert in response.context["alerts"]
+    assert response.context["counts"]["critical"] == 1
+    assert 'id="alert-badge">1' in response.content.decode()
+
+
+def test_outsiders_get_404_and_admins_cannot_act(
+    client_for, api_for, outsider, admin_user, seizure_alert
+):
+    url = reverse("symptoms:alert_detail", kwargs={"pk": seizure_alert.pk})
+    assert client_for(outsider).get(url).status_code == 404
+    ack = reverse("symptoms:alert_acknowledge", kwargs={"pk": seizure_alert.pk})
+    assert client_for(outsider).post(ack).status_code == 404
+    assert client_for(admin_user).post(ack).status_code == 403
+    api = reverse("alert-acknowledge", kwargs={"pk": seizure_alert.pk})
+    assert api_for(outsider).post(api).status_code == 404
+    assert api_for(outsider).get(reverse("alert-list")).json()["count"] == 0
+    seizure_alert.refresh_from_db()
+    assert seizure_alert.status == "open"
+
+
+def test_acknowledge_in_place_then_a_second_acknowledgement_gets_a_message(
+    client_for, staff, clinician, seizure_alert
+):
+    url = reverse("symptoms:alert_acknowledge", kwargs={"pk": seizure_alert.pk})
+    first = client_for(staff).post(url, HTTP_HX_REQUEST="true")
+    assert first.status_code == 200 and "<tr" in first.content.decode()
+    second = client_for(clinician).post(url, HTTP_HX_REQUEST="true")
+    assert "already acknowledged" in second.content.decode()
+    assert seizure_alert.events.filter(kind="acknowledged").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a real race needs PostgreSQL")
+def test_two_people_acknowledging_at_once_one_wins(riverside):
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="ack1", role="Staff", clinic=riverside)
+    nurse = UserFactory(username="ack2", role="Staff", clinic=riverside)
+    patient = PatientFactory(clinic=riverside)
+    with mock.patch("symptoms.tasks.enqueue"):
+        log(patient, staff, total=22, seizure=True)
+        alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient)
+    barrier, results = threading.Barrier(2), []
+
+    def acknowledge(user):
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            alert_services.alert_acknowledge(alert=alert, by=user)
+            results.append("won")
+        except ValidationError as error:
+            results.append(error.messages[0])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=acknowledge, args=(u,)) for u in (staff, nurse)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(results)[1] == "won" and "already acknowledged" in sorted(results)[0]
+    assert AlertEvent.objects.filter(alert=alert, kind="acknowledged").count() == 1
+
+
+def test_assign_snooze_resolve_and_dismiss(
+    client_for, api_for, clinician, staff, outsider, seizure_alert, patient
+):
+    api = api_for(staff)
+    url = lambda name: reverse(f"alert-{name}", kwargs={"pk": seizure_alert.pk})  # noqa: E731
+    assert api.post(url("assign"), {"user": str(outsider.pk)}, format="json").status_code == 400
+    assert api.post(url("assign"), {"user": str(clinician.pk)}, format="json").json()[
+        "assigned_to"
+    ] == str(clinician.pk)
+    assert api.post(url("snooze"), {"minutes": 30}, format="json").status_code == 400
+    snoozed = api.post(
+        url("snooze"), {"minutes": 30, "reason": "Doctor on the way"}, format="json"
+    ).json()
+    assert snoozed["status"] == "snoozed" and snoozed["snoozed_until"]
+    assert api.post(url("resolve"), {}, format="json").status_code == 400
+    resolved = api.post(
+        url("resolve"), {"note": "Seen by Dr B; lorazepam given"}, format="json"
+    ).json()
+    assert resolved["status"] == "resolved"
+    assert (
+        api.post(url("dismiss"), {"reason": "x"}, format="json").status_code == 400
+    )  # already closed
+    kinds = list(seizure_alert.events.values_list("kind", flat=True))
+    assert kinds == ["opened", "assigned", "snoozed", "resolved"]
+    # The same seizure log does not reopen the alert it already raised.
+    alert_services.evaluate_patient(patient.pk)
+    assert Alert.objects.filter(patient=patient, rule="seizure").count() == 1
+
+
+def test_dismiss_needs_a_reason(api_for, staff, seizure_alert):
+    url = reverse("alert-dismiss", kwargs={"pk": seizure_alert.pk})
+    assert api_for(staff).post(url, {"reason": ""}, format="json").status_code == 400
+    assert (
+        api_for(staff).post(url, {"reason": "Duplicate entry"}, format="json").json()["status"]
+        == "dismissed"
+    )
+
+
+def test_alert_list_filters_by_allow_list(api_for, staff, seizure_alert):
+    api = api_for(staff)
+    assert api.get(reverse("alert-list"), {"severity": "critical"}).json()["count"] == 1
+    assert api.get(reverse("alert-list"), {"severity": "low"}).json()["count"] == 0
+    assert api.get(reverse("alert-list"), {"status": "nonsense"}).status_code == 400
+    assert api.get(reverse("alert-list"), {"patient": "not-a-uuid"}).status_code == 400
+
+
+def test_dashboard_filters_ignore_unknown_values(client_for, staff, seizure_alert):
+    client = client_for(staff)
+    assert (
+        list(client.get(reverse("alerts:dashboard"), {"severity": "medium"}).context["alerts"])
+        == []
+    )
+    assert list(
+        client.get(reverse("alerts:dashboard"), {"severity": "'; DROP"}).context["alerts"]
+    ) == [seizure_alert]
+    assert list(client.get(reverse("alerts:dashboard"), {"mine": "on"}).context["alerts"]) == []
+
+
+def test_snooze_expiry_returns_the_alert_when_the_cause_holds(seizure_alert, staff):
+    alert_services.alert_snooze(alert=seizure_alert, by=staff, minutes=30, reason="Settling")
+    assert alert_services.expire_snoozes(timezone.now() + timedelta(minutes=31)) == [
+        seizure_alert.pk
+    ]
+    seizure_alert.refresh_from_db()
+    assert seizure_alert.status == "open"
+
+
+def test_snooze_expiry_resolves_when_the_cause_has_gone(patient, clinician, staff, no_queue):
+    log(patient, clinician, total=10, minutes_ago=60, heart_rate=130)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(rule="vital_signs")
+    alert_services.alert_snooze(alert=alert, by=staff, minutes=30, reason="Recheck")
+    log(patient, clinician, total=8, minutes_ago=5, heart_rate=80)
+    alert_services.expire_snoozes(timezone.now() + timedelta(minutes=31))
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    assert alert.events.last().kind == "auto_resolved"
+
+
+def test_missed_log_resolves_itself_when_a_log_arrives(patient, clinician, no_queue):
+    make_plan(patient, start=timezone.localdate() - timedelta(days=20))
+    log(patient, clinician, total=8, minutes_ago=60 * 40)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(rule="missed_log")
+    log(patient, clinician, total=8, minutes_ago=1)
+    alert_services.evaluate_patient(patient.pk)
+    alert.refresh_from_db()
+    assert alert.status == "resolved"
+    assert "A log arrived" in alert.events.get(kind="auto_resolved").note
+
+
+def test_escalation_repeats_on_schedule_until_acknowledged(
+    seizure_alert, staff, no_queue, django_capture_on_commit_callbacks
+):
+    opened = seizure_alert.opened_at
+    assert alert_services.escalate_due(opened + timedelta(minutes=14, seconds=59)) == []
+    assert alert_services.escalate_due(opened + timedelta(minutes=15)) == [seizure_alert.pk]
+    assert alert_services.escalate_due(opened + timedelta(minutes=16)) == []  # twice in a row: once
+    assert alert_services.escalate_due(opened + timedelta(minutes=30)) == [seizure_alert.pk]
+    seizure_alert.refresh_from_db()
+    assert seizure_alert.escalation_level == 2
+    alert_services.alert_acknowledge(alert=seizure_alert, by=staff)
+    assert alert_services.escalate_due(opened + timedelta(hours=2)) == []
+    assert seizure_alert.events.filter(kind="escalated").count() == 2
+
+
+def test_notifications_go_to_on_call_staff_once_per_reason(seizure_alert, staff, clinician):
+    Membership.objects.filter(user=staff).update(on_call=True)
+    assert notifications.notify_alert(seizure_alert.pk, "opened") == 1
+    assert notifications.notify_alert(seizure_alert.pk, "opened") == 0
+    [email] = mail.outbox
+    assert email.to == [staff.email]
+    assert "CRITICAL" in email.subject and "Seizure" in email.subject
+    assert seizure_alert.patient.family_name not in email.body  # no clinical detail by email
+    assert email.alternatives[0][1] == "text/html"
+    notifications.notify_alert(seizure_alert.pk, "escalated:1")
+    assert "ESCALATED" in mail.outbox[1].subject
+
+
+def test_from_a_reduction_alert_a_clinician_holds_the_taper(
+    client_for, clinician, patient, no_queue
+):
+    plan = make_plan(patient, start=timezone.localdate() - timedelta(days=17))
+    alert = Alert.objects.create(
+        patient=patient,
+        rule="reduction_response",
+        severity="medium",
+        summary="CIWA-B up to 22",
+        trigger_key="cut:x",
+        opened_at=timezone.now(),
+        last_triggered_at=timezone.now(),
+    )
+    page = client_for(clinician).get(alert.get_absolute_url()).content.decode()
+    assert "Hold the taper now" in page and "Alert: CIWA-B up to 22" in page
+    client_for(clinician).post(
+        reverse("symptoms:alert_hold_taper", kwargs={"pk": alert.pk}),
+        {"reason": "Alert: CIWA-B up to 22"},
+    )
+    plan.refresh_from_db()
+    assert plan.status == "on_hold" and plan.hold_reason == "Alert: CIWA-B up to 22"
+
+
+def _count(fn):
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return len(queries)
+
+
+def test_sweep_and_dashboard_queries_do_not_grow_with_patients(
+    client_for, staff, clinician, riverside, no_queue
+):
+    client = client_for(staff)
+    now = timezone.now()
+
+    def add(n):
+        for _ in range(n):
+            patient = PatientFactory(clinic=riverside)
+            make_plan(patient, start=timezone.localdate() - timedelta(days=20), by=clinician)
+            log(patient, clinician, total=22, seizure=True)
+            alert_services.evaluate_patient(patient.pk)
+
+    add(2)
+    sweep_small = _count(lambda: alert_services.patients_due_for_evaluation(now))
+    dash_small = _count(lambda: client.get(reverse("alerts:dashboard")))
+    add(8)
+    assert _count(lambda: alert_services.patients_due_for_evaluation(now)) == sweep_small
+    assert _count(lambda: client.get(reverse("alerts:dashboard"))) == dash_small
+
+
+def test_the_sweep_finds_stale_and_silent_patients(patient, clinician, riverside, no_queue):
+    make_plan(patient, start=timezone.localdate() - timedelta(days=20))
+    quiet = PatientFactory(clinic=riverside)
+    now = timezone.now()
+    log(patient, clinician, total=8, minutes_ago=10)
+    due = alert_services.patients_due_for_evaluation(now)
+    assert patient.pk in due and quiet.pk not in due  # no plan, no data: nothing to do
+    alert_services.evaluate_patient(patient.pk, now=now)
+    assert patient.pk not in alert_services.patients_due_for_evaluation(now)
+    later = now + timedelta(hours=40)
+    assert patient.pk in alert_services.patients_due_for_evaluation(later)  # silent 40 h
+
+
+def test_evaluation_stays_within_its_query_budget(patient, clinician, no_queue):
+    make_plan(patient, start=timezone.localdate() - timedelta(days=40))
+    for day in range(30):
+        log(patient, clinician, total=8 + day % 3, minutes_ago=60 * 24 * day + 30)
+    alert_services.evaluate_patient(patient.pk)
+    assert _count(lambda: alert_services.evaluate_patient(patient.pk)) <= 15
