@@ -1,6 +1,4 @@
 import os
-import subprocess
-import sys
 from unittest import mock
 
 import pytest
@@ -44,31 +42,11 @@ def test_the_broker_comes_from_the_environment():
 @pytest.fixture(scope="module")
 def celery_worker_process():
     """A real worker on the configured broker (Redis in CI, the filesystem transport here)."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "taperapp.settings.test"}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "taperapp",
-            "worker",
-            "--pool=solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-l",
-            "warning",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    from tests.workers import Worker
+
+    worker = Worker(pool="solo")
+    yield worker.process
+    worker.stop()
 
 
 @pytest.mark.celery_worker

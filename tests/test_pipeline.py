@@ -1,0 +1,201 @@
+"""The alert pipeline with real Celery workers (separate processes, not eager mode), on the
+configured broker: Redis in CI."""
+
+import contextlib
+import time
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from symptoms.models import Alert, AlertEvent, PatientEvaluation, SymptomLog
+from symptoms.scales import items_for_total
+from symptoms.services import LogEntry, symptom_log_record
+from symptoms.tasks import evaluate_patient, sweep
+from taperapp.celery import app as celery_app
+from tests.factories import PatientFactory, UserFactory
+from tests.workers import Worker, wait_for
+
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker):
+    """Two worker processes (a prefork pool of 2) on the default queue."""
+    started = Worker(concurrency=2, name="pipeline")
+    time.sleep(1)
+    yield started
+    started.stop()
+
+
+@pytest.fixture
+def people(db):
+    from tests.factories import ClinicFactory
+
+    clinic = ClinicFactory(slug="riverside", name="Riverside", time_zone="Europe/London")
+    staff = UserFactory(username="nurse", role="Staff", clinic=clinic)
+    return clinic, staff
+
+
+def seizure_body():
+    return {
+        "assessed_at": (timezone.now() - timedelta(minutes=2)).isoformat(),
+        "items": items_for_total(22),
+        "seizure": True,
+        "heart_rate": 96,
+    }
+
+
+def test_a_seizure_log_becomes_a_visible_critical_alert_within_seconds(worker, people):
+    clinic, staff = people
+    patient = PatientFactory(clinic=clinic)
+    api = APIClient()
+    api.force_authenticate(staff)
+    started = time.monotonic()
+    response = api.post(
+        reverse("patient-symptom-logs", kwargs={"pk": patient.pk}), seizure_body(), format="json"
+    )
+    assert response.status_code == 201
+
+    def visible():
+        rows = api.get(reverse("alert-list"), {"patient": str(patient.pk)}).json()["results"]
+        return rows if rows else None
+
+    [alert] = wait_for(visible, timeout=30, what="the seizure alert in the API")
+    elapsed = time.monotonic() - started
+    assert (alert["rule"], alert["severity"], alert["status"]) == ("seizure", "critical", "open")
+    assert elapsed < 15, f"{elapsed:.1f}s from commit to a readable alert"
+
+
+def test_concurrent_evaluations_of_one_patient_leave_one_alert(worker, people):
+    clinic, staff = people
+    patient = PatientFactory(clinic=clinic)
+    with mock.patch("symptoms.tasks.enqueue"):
+        symptom_log_record(
+            patient=patient,
+            entry=LogEntry(
+                assessed_at=timezone.now() - timedelta(minutes=5),
+                items=items_for_total(22),
+                seizure=True,
+            ),
+            recorded_by=staff,
+        )
+    results = [evaluate_patient.apply_async(args=[str(patient.pk)]) for _ in range(6)]
+    for result in results:
+        result.get(timeout=60)
+    assert Alert.objects.filter(patient=patient).count() == 1
+    assert AlertEvent.objects.filter(alert__patient=patient, kind="opened").count() == 1
+    assert Alert.objects.get(patient=patient).trigger_count == 1
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="lock waits are observed in pg_stat_activity"
+)
+def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
+    clinic, staff = people
+    patient = PatientFactory(clinic=clinic)
+    with mock.patch("symptoms.tasks.enqueue"):
+        symptom_log_record(
+            patient=patient,
+            entry=LogEntry(
+                assessed_at=timezone.now() - timedelta(minutes=5),
+                items=items_for_total(22),
+                seizure=True,
+            ),
+            recorded_by=staff,
+        )
+    PatientEvaluation.objects.create(
+        patient=patient, evaluated_at=timezone.now() - timedelta(days=1)
+    )
+    lone = Worker(concurrency=1, name="victim", queues="kill-test")
+    try:
+
+        def waiting_on_the_lock():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query ILIKE '%%symptoms_patientevaluation%%'"
+                )
+                return cursor.fetchone()[0] > 0
+
+        import psycopg
+
+        from tests.workers import test_database_url
+
+        # Hold the patient's evaluation lock from another connection, so the task stops in the
+        # middle of its work.
+        with psycopg.connect(test_database_url()) as holder:
+            holder.execute(
+                "SELECT 1 FROM symptoms_patientevaluation WHERE patient_id = %s FOR UPDATE",
+                [patient.pk],
+            )
+            evaluate_patient.apply_async(args=[str(patient.pk)], queue="kill-test")
+            wait_for(lambda: lone.children(), timeout=30, what="the pool child")
+            first_child = lone.children()[0]
+            wait_for(waiting_on_the_lock, timeout=30, what="the evaluation to block on the lock")
+            lone.kill_children()  # SIGKILL in the middle of the evaluation
+            wait_for(
+                lambda: lone.children() and lone.children()[0] != first_child,
+                timeout=30,
+                what="a new pool child",
+            )
+            holder.rollback()
+        # The lock is released: the redelivered task runs to the end.
+        wait_for(
+            lambda: Alert.objects.filter(patient=patient).exists(),
+            timeout=60,
+            what="the redelivered evaluation",
+        )
+        time.sleep(2)  # let any duplicate delivery finish
+    finally:
+        lone.stop()
+    assert Alert.objects.filter(patient=patient).count() == 1
+    assert AlertEvent.objects.filter(alert__patient=patient, kind="opened").count() == 1
+    assert SymptomLog.objects.filter(patient=patient).count() == 1
+
+
+@contextlib.contextmanager
+def broker_down():
+    """Publishing goes to a port nothing listens on: a stopped broker, as the web sees it."""
+    saved = celery_app.conf.broker_write_url
+
+    def fresh_pools():
+        # Drop the app's cached pools (kombu keeps one per broker URL, so the real one is
+        # found again when the URL is restored).
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    fresh_pools()
+    celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
+    try:
+        yield
+    finally:
+        celery_app.conf.broker_write_url = saved
+        fresh_pools()
+
+
+def test_with_the_broker_stopped_a_log_is_saved_and_the_next_sweep_raises_the_alert(worker, people):
+    clinic, staff = people
+    patient = PatientFactory(clinic=clinic)
+    api = APIClient()
+    api.force_authenticate(staff)
+    with broker_down():
+        response = api.post(
+            reverse("patient-symptom-logs", kwargs={"pk": patient.pk}),
+            seizure_body(),
+            format="json",
+        )
+    assert response.status_code == 201
+    assert SymptomLog.objects.filter(patient=patient).count() == 1
+    time.sleep(2)
+    assert not Alert.objects.filter(patient=patient).exists()  # nothing was queued
+    sweep.apply_async().get(timeout=60)
+    wait_for(
+        lambda: Alert.objects.filter(patient=patient, rule="seizure").exists(),
+        timeout=60,
+        what="the sweep to raise the alert",
+    )
