@@ -1,6 +1,7 @@
 """The staff alert dashboard (staff home), the alert page, and the in-place actions."""
 
 from collections import defaultdict
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -84,7 +85,11 @@ def detail(request, pk):
         {
             "alert": alert,
             "events": alert.events.all(),
-            "evidence_logs": alert.evidence.get("logs", []),
+            "evidence_logs": [
+                item | {"at": datetime.fromisoformat(item["assessed_at"])}
+                for item in alert.evidence.get("logs", [])
+                if "assessed_at" in item
+            ],
             "running_plan": running_plan,
             "hold_reason": _("Alert: %(summary)s") % {"summary": alert.summary},
         },

@@ -363,7 +363,8 @@ def taper_pace(history: History) -> list[Finding]:
             "taper_pace",
             "medium",
             f"Dose fell {cut:.0f}% within {t.taper_pace_days} days ({high.normalize():f} → "
-            f"{dose.normalize():f} mg); the guideline pace is at most {t.taper_pace_percent:g}%",
+            f"{dose.normalize():f} mg); the guideline pace is at most "
+            f"{Decimal(t.taper_pace_percent).normalize():f}%",
             {"from_mg": str(high), "to_mg": str(dose), "percent": float(round(cut, 1))},
             trigger_key=f"cut:{recent.on.isoformat()}" if recent else "cut:none",
         )

@@ -67,6 +67,7 @@ class Command(BaseCommand):
             self._patients(clinics, users)
             self._plans(clinics, users)
             self._logs(clinics, users)
+            self._alerts()
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, clinic, _on_call in USERS:
@@ -261,5 +262,14 @@ class Command(BaseCommand):
                     diastolic_bp=76 + rng.randint(-5, 5),
                     temperature_c=Decimal("36.8") + Decimal(rng.randint(-3, 3)) / 10,
                     respiratory_rate=14 + rng.randint(-1, 2),
+                    # Acute withdrawal after a fast taper: new hallucinations today.
+                    hallucinations=mrn == "RIV-002" and back == 0,
                 )
                 symptom_log_record(patient=patient, entry=entry, recorded_by=by)
+
+    def _alerts(self):
+        """Run the alert rules over the demo patients, as the worker would."""
+        from symptoms.alert_services import evaluate_patient
+
+        for patient in Patient.objects.filter(status=Patient.Status.ACTIVE):
+            evaluate_patient(patient.pk)
