@@ -4,6 +4,7 @@ from . import alert_views, views
 
 app_name = "symptoms"
 urlpatterns = [
+    path("today/", views.worklist_view, name="worklist"),
     path("patients/<uuid:pk>/logs/new/", views.LogCreateView.as_view(), name="log_create"),
     path("patients/<uuid:pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
     path("logs/<uuid:pk>/", views.LogDetailView.as_view(), name="log_detail"),

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -182,6 +183,7 @@ class TimelineView(PermissionRequiredMixin, TemplateView):
         return context
 
 
+@permission_required("symptoms.view_symptomlog", raise_exception=True)
 def worklist_view(request):
     """The clinician's (and, until the alert dashboard, staff's) home: who needs what today."""
     sort = request.GET.get("sort", "due")

@@ -18,6 +18,7 @@ def test_a_nurse_enters_a_log_by_keyboard_and_sees_it_on_the_timeline(
     make_plan(patient, start=timezone.localdate(timezone=patient.clinic.zone) - timedelta(days=20))
     sign_in(page, live_server, "staff")
     page.goto(f"{live_server.url}/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
     expect(page.get_by_role("heading", name="Today")).to_be_visible()
     page.get_by_role("row", name=re.compile("Smith, Anna")).get_by_role("link", name="Log").click()
     expect(page.get_by_role("heading", name=re.compile("CIWA-B assessment"))).to_be_visible()
