@@ -18,7 +18,7 @@ from symptoms.services import LogEntry, symptom_log_record
 from symptoms.tasks import evaluate_patient, sweep
 from taperapp.celery import app as celery_app
 from tests.factories import PatientFactory, UserFactory
-from tests.workers import Worker, wait_for
+from tests.workers import Worker, drain, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -30,6 +30,12 @@ def worker(django_db_setup, django_db_blocker):
     time.sleep(1)
     yield started
     started.stop()
+
+
+@pytest.fixture(autouse=True)
+def idle_workers_before_flush():
+    yield
+    drain(celery_app, queues=("celery", "kill-test"))
 
 
 @pytest.fixture

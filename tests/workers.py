@@ -83,3 +83,32 @@ def wait_for(condition, timeout=30.0, interval=0.2, what="condition"):
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def drain(app, queues=("celery",), timeout=60.0):
+    """Wait until the workers hold no task and the queues are empty, so a test's database
+    flush never races a task still running (it would deadlock on PostgreSQL)."""
+
+    if app.conf.broker_url.startswith("filesystem://"):
+        # No broadcast control here: wait for the queue folder to empty, then a moment.
+        folder = Path(app.conf.broker_transport_options["data_folder_in"])
+        wait_for(lambda: not any(folder.glob("*.msg")), timeout=timeout, what="an empty queue")
+        time.sleep(1.5)
+        return
+
+    def idle():
+        inspector = app.control.inspect(timeout=1.0)
+        busy = [inspector.active() or {}, inspector.reserved() or {}]
+        if any(tasks for state in busy for tasks in state.values()):
+            return False
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            for queue in queues:
+                try:
+                    if channel.queue_declare(queue=queue, passive=True).message_count:
+                        return False
+                except Exception:  # noqa: S112 (a queue never declared is empty)
+                    continue
+        return True
+
+    wait_for(idle, timeout=timeout, interval=0.3, what="the workers to go idle")
