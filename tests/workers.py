@@ -92,7 +92,8 @@ def drain(app, queues=("celery",), timeout=60.0):
     if app.conf.broker_url.startswith("filesystem://"):
         # No broadcast control here: wait for the queue folder to empty, then a moment.
         folder = Path(app.conf.broker_transport_options["data_folder_in"])
-        wait_for(lambda: not any(folder.glob("*.msg")), timeout=timeout, what="an empty queue")
+        pending = lambda: [m for q in queues for m in folder.glob(f"*.{q}.msg")]  # noqa: E731
+        wait_for(lambda: not pending(), timeout=timeout, what="an empty queue")
         time.sleep(1.5)
         return
 
