@@ -8,6 +8,7 @@ from patients.api import PatientViewSet
 from patients.plan_api import MedicationViewSet, TaperPlanViewSet
 from symptoms.alert_api import AlertViewSet
 from symptoms.api import SymptomLogViewSet
+from taperapp.audit.api import AuditEventViewSet
 
 from . import views
 
@@ -17,6 +18,7 @@ router.register("medications", MedicationViewSet, basename="medication")
 router.register("taper-plans", TaperPlanViewSet, basename="taper-plan")
 router.register("symptom-logs", SymptomLogViewSet, basename="symptom-log")
 router.register("alerts", AlertViewSet, basename="alert")
+router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 accounts_urls = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

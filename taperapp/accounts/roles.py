@@ -53,6 +53,8 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("symptoms", "view_alertthresholds"),
         ("symptoms", "add_alertthresholds"),
         ("symptoms", "change_alertthresholds"),
+        ("audit", "view_auditevent"),
+        ("audit", "export_auditevent"),
         # The medication catalogue is the admins' to keep (design §4).
         ("patients", "view_medication"),
         ("patients", "add_medication"),

@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "taperapp.accounts",
+    "taperapp.audit",
     "patients",
     "symptoms",
 ]
@@ -76,7 +78,25 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Inside the auth middleware: sees the user, the resolved view and the final response.
+    "taperapp.audit.middleware.AuditMiddleware",
+    # Last: counts failed logins and refuses locked-out attempts.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out attempt before checking it
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lockout after 5 failed logins for a username from one address [site policy; OWASP ASVS
+# V6 asks for rate limiting]; it lifts after 30 minutes, or at once when an admin deletes the
+# attempt in the admin (Axes > Access attempts) or runs `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = env.int("TAPERAPP_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("TAPERAPP_LOCKOUT_HOURS", default=0.5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token", "secret"]
 
 ROOT_URLCONF = "taperapp.urls"
 WSGI_APPLICATION = "taperapp.wsgi.application"
@@ -228,6 +248,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+
+# Behind a proxy that sets X-Forwarded-For, audit the client address it reports.
+TRUST_X_FORWARDED_FOR = env.bool("TAPERAPP_TRUST_X_FORWARDED_FOR", default=False)
 
 # Set True only in the production module; seed_demo refuses to run when it is.
 IS_PRODUCTION = False

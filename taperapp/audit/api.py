@@ -1,0 +1,52 @@
+import django_filters
+from rest_framework import mixins, serializers, viewsets
+
+from .models import AuditEvent
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    user = serializers.UUIDField(source="user_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "at",
+            "user",
+            "username",
+            "role",
+            "action",
+            "outcome",
+            "object_type",
+            "object_id",
+            "patient_id",
+            "view",
+            "method",
+            "status_code",
+            "source_ip",
+            "request_id",
+        ]
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    patient = django_filters.UUIDFilter(field_name="patient_id")
+    user = django_filters.UUIDFilter(field_name="user_id")
+    action = django_filters.CharFilter(max_length=20)
+    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["patient", "user", "action", "since", "until"]
+
+
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The audit log, for admins only (filters: patient, user, action, since, until)."""
+
+    serializer_class = AuditEventSerializer
+    filterset_class = AuditEventFilter
+    queryset = AuditEvent.objects.select_related(None).order_by("-at", "-id")
+    required_permissions = {
+        "list": ["audit.view_auditevent"],
+        "retrieve": ["audit.view_auditevent"],
+    }

@@ -1,0 +1,156 @@
+"""Audit every access to clinical pages and API endpoints (reads, writes and refusals), and
+mark PHI responses as not to be cached."""
+
+from __future__ import annotations
+
+from . import services
+
+# URL namespaces and API basenames that serve protected health information.
+PHI_NAMESPACES = {"patients", "plans", "symptoms", "alerts"}
+API_OBJECTS = {
+    "patient": "patient",
+    "taper-plan": "taper_plan",
+    "symptom-log": "symptom_log",
+    "alert": "alert",
+    "audit-event": "audit_event",
+}
+NAMESPACE_OBJECTS = {"patients": "patient", "plans": "taper_plan", "alerts": "alert"}
+SYMPTOM_VIEWS = {"log_detail": "symptom_log", "log_amend": "symptom_log", "log_void": "symptom_log"}
+ADMIN_MODELS = {
+    "patients_patient",
+    "patients_taperplan",
+    "symptoms_symptomlog",
+    "symptoms_alert",
+    "audit_auditevent",
+}
+
+# What a POST to each view does (anything else: "change").
+WRITE_ACTIONS = {
+    "patients:create": "create",
+    "patients:discharge": "discharge",
+    "patients:plan_create": "create",
+    "patients:plan_preview": "preview",
+    "symptoms:log_create": "create",
+    "symptoms:log_void": "void",
+    "patient-list": "create",
+    "patient-discharge": "discharge",
+    "patient-symptom-logs": "create",
+    "patient-taper-plans": "create",
+    "symptom-log-void": "void",
+}
+
+
+def _describe(match) -> tuple[str, str, str] | None:
+    """(view name, object type, object id) for an audited view, else None."""
+    if match is None:
+        return None
+    name = match.url_name or ""
+    namespace = match.namespace or ""
+    view = f"{namespace}:{name}" if namespace else name
+    object_id = str(match.kwargs.get("pk", ""))
+    if namespace == "admin":
+        model = next((m for m in ADMIN_MODELS if name.startswith(m)), None)
+        if model is None:
+            return None
+        return view, model.split("_", 1)[1], str(match.kwargs.get("object_id", ""))
+    if namespace in PHI_NAMESPACES:
+        if namespace == "symptoms":
+            kind = SYMPTOM_VIEWS.get(name)
+            if kind is None:
+                kind = "alert" if name.startswith("alert") else "patient"
+            return view, kind, object_id
+        return view, NAMESPACE_OBJECTS.get(namespace, namespace), object_id
+    if name == "home":
+        return view, "worklist", ""
+    for prefix, kind in API_OBJECTS.items():
+        if name.startswith(prefix + "-"):
+            if name.startswith("patient-") and name not in {
+                "patient-list",
+                "patient-detail",
+                "patient-discharge",
+            }:
+                # /patients/{id}/symptom-logs/, /taper-plans/, /timeline/: about that patient
+                return view, name.removeprefix("patient-").replace("-", "_"), object_id
+            return view, kind, object_id
+    return None
+
+
+def _outcome(status: int) -> str:
+    if status in (401, 403, 404):
+        return "refused"
+    if status >= 500:
+        return "error"
+    if status >= 400:
+        return "invalid"
+    return "ok"
+
+
+def _patient_id(object_type: str, object_id: str, match, request):
+    if getattr(request, "audit_patient_id", None):
+        return request.audit_patient_id
+    if object_type == "patient" or (match.url_name or "").startswith("patient-"):
+        return object_id or None
+    if not object_id:
+        return None
+    from patients.models import TaperPlan
+    from symptoms.models import Alert, SymptomLog
+
+    model = {"taper_plan": TaperPlan, "symptom_log": SymptomLog, "alert": Alert}.get(object_type)
+    if model is None:
+        return None
+    try:
+        return model.objects.filter(pk=object_id).values_list("patient_id", flat=True).first()
+    except (ValueError, TypeError):  # not a valid id: nothing to point at
+        return None
+
+
+class AuditMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        services.request_id(request)
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        described = _describe(getattr(request, "resolver_match", None))
+        user = getattr(request, "user", None)
+        if described is None:
+            return response
+        # PHI never sits in a shared or browser cache.
+        response["Cache-Control"] = "no-store"
+        if user is None or not user.is_authenticated:
+            if getattr(request, "auth_via_api_refused", False) or response.status_code in (
+                401,
+                403,
+            ):
+                services.record(
+                    request,
+                    action="refused",
+                    outcome="refused",
+                    view=described[0],
+                    status_code=response.status_code,
+                )
+            return response
+        view, object_type, object_id = described
+        method = request.method.upper()
+        if method in ("GET", "HEAD"):
+            action = "read"
+        else:
+            action = (
+                WRITE_ACTIONS.get(view)
+                or WRITE_ACTIONS.get(request.resolver_match.url_name)
+                or "change"
+            )
+        if action == "preview":
+            return response  # the builder's live preview: a calculation, nothing read or kept
+        services.record(
+            request,
+            action=action,
+            outcome=_outcome(response.status_code),
+            object_type=object_type,
+            object_id=object_id,
+            patient_id=_patient_id(object_type, object_id, request.resolver_match, request),
+            status_code=response.status_code,
+            view=view,
+        )
+        return response
