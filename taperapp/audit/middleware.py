@@ -141,7 +141,7 @@ class AuditMiddleware:
                 or WRITE_ACTIONS.get(request.resolver_match.url_name)
                 or "change"
             )
-        if action == "preview":
+        if action == "preview" and response.status_code == 200:
             return response  # the builder's live preview: a calculation, nothing read or kept
         services.record(
             request,
