@@ -13,3 +13,28 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
         if getattr(view_func, "cls", None) is not None and hasattr(view_func, "initkwargs"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session SESSION_ABSOLUTE_SECONDS after sign-in, however active it has been.
+
+    The sign-in time is stamped by the user_logged_in signal (taperapp.accounts.signals).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            signed_in = request.session.get("signed_in_at")
+            if signed_in is None or time.time() - signed_in > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                messages.info(request, "Your session has ended. Please sign in again.")
+        return self.get_response(request)

@@ -127,10 +127,8 @@ def _object_urls(world):
 
     urls = []
     for name in sorted(set(walk(get_resolver().url_patterns))):
-        if (
-            name.startswith(("admin:", "audit-event", "medication"))
-            or re.search(r"-(detail|list)$", name)
-            and name.startswith("format")
+        if name.startswith(("admin:", "audit-event", "medication")) or (
+            re.search(r"-(detail|list)$", name) and name.startswith("format")
         ):
             continue
         kind = next((k for prefix, k in kinds.items() if name.startswith(prefix)), None)
@@ -213,9 +211,8 @@ def test_update_or_delete_on_the_audit_table_fails_in_the_database(db):
             connection.cursor() as cursor,
         ):
             cursor.execute(sql)
-    with pytest.raises(DatabaseError):
-        with transaction.atomic():
-            AuditEvent.objects.all().update(username="z")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.all().update(username="z")
     assert AuditEvent.objects.get().username == "x"
 
 

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and clinics"
 
     def ready(self):
+        from . import signals  # noqa: F401 (sign-in time for the session lifetime)
         from .roles import sync_role_groups
 
         # Groups and their permissions are code, kept in step after every migrate.
