@@ -38,3 +38,39 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, "Your session has ended. Please sign in again.")
         return self.get_response(request)
+
+
+class MFARequiredMiddleware:
+    """With MFA_REQUIRED, a signed-in user who has not passed the second factor in this
+    session reaches only the MFA pages, sign-out and the public addresses."""
+
+    ALLOWED = {"mfa_verify", "mfa_setup", "mfa_backup_codes", "logout", "login", "healthz"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.conf import settings
+        from django.shortcuts import redirect
+
+        user = getattr(request, "user", None)
+        if not settings.MFA_REQUIRED or user is None or not user.is_authenticated:
+            return None
+        if user.is_verified():
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in self.ALLOWED:
+            return None
+        if request.path.startswith(
+            settings.STATIC_URL
+            if settings.STATIC_URL.startswith("/")
+            else "/" + settings.STATIC_URL
+        ):
+            return None
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+        return redirect("mfa_verify" if has_device else "mfa_setup")

@@ -11,6 +11,7 @@ from symptoms.api import SymptomLogViewSet
 from taperapp.audit.api import AuditEventViewSet
 
 from . import views
+from .accounts import mfa
 
 router = SimpleRouter()
 router.register("patients", PatientViewSet, basename="patient")
@@ -27,6 +28,9 @@ accounts_urls = [
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
+    path("mfa/", mfa.verify, name="mfa_verify"),
+    path("mfa/setup/", mfa.setup, name="mfa_setup"),
+    path("mfa/backup-codes/", mfa.backup_codes, name="mfa_backup_codes"),
 ]
 
 urlpatterns = [

@@ -14,6 +14,9 @@ ANY_SIGNED_IN = {
     "admin:logout",
     "password_change",
     "password_change_done",
+    "mfa_verify",
+    "mfa_setup",
+    "mfa_backup_codes",
     "schema",
     "api-docs",
 }

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "taperapp.accounts",
     "taperapp.audit",
     "patients",
@@ -75,11 +78,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Ends a session 12 hours after sign-in whatever the activity (idle expiry: cookie age).
-    "taperapp.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Signed in but not yet past the second factor: only the MFA pages and sign-out.
+    "taperapp.middleware.MFARequiredMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
     "taperapp.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends a session 12 hours after sign-in whatever the activity (idle expiry: cookie age).
+    "taperapp.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Inside the auth middleware: sees the user, the resolved view and the final response.
@@ -144,6 +150,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# Two-factor sign-in (TOTP, with single-use backup codes) for every role. Required in
+# production; the local demo leaves it off unless TAPERAPP_REQUIRE_MFA=true.
+MFA_REQUIRED = env.bool("TAPERAPP_REQUIRE_MFA", default=False)
+OTP_TOTP_ISSUER = "taperapp"
+MFA_BACKUP_CODES = 10
 
 # Sessions: ended after 30 idle minutes (the cookie's age, renewed on every request) and 12
 # hours after sign-in whatever the activity (SessionLifetimeMiddleware) [site policy, HIPAA

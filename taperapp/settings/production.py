@@ -5,6 +5,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, env
 
 IS_PRODUCTION = True
+MFA_REQUIRED = env.bool("TAPERAPP_REQUIRE_MFA", default=True)
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
