@@ -1,6 +1,7 @@
 import uuid
 from datetime import date
 
+import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +29,7 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
 class Patient(models.Model):
     """A person in treatment at one clinic (design §4).
 
@@ -342,6 +344,7 @@ class PlanMethod(models.TextChoices):
 RUNNING_STATUSES = [PlanStatus.ACTIVE, PlanStatus.ON_HOLD]
 
 
+@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
 class TaperPlan(models.Model):
     """A dose schedule for one patient and one medication (design §4).
 
@@ -441,6 +444,7 @@ class TaperPlan(models.Model):
         return self.facts().last_dose_date()
 
 
+@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
 class TaperPlanRevision(models.Model):
     """One version of a plan's schedule: its parameters, steps, warnings and justification."""
 
@@ -506,6 +510,7 @@ class TaperPlanRevision(models.Model):
         return f"{self.plan} r{self.number}"
 
 
+@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
 class TaperStep(models.Model):
     """One dose of a revision's schedule, from start_date to end_date inclusive.
 

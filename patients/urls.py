@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.PatientFormView.as_view(), name="create"),
     path("<uuid:pk>/", views.PatientDetailView.as_view(), name="detail"),
     path("<uuid:pk>/edit/", views.PatientFormView.as_view(), name="edit"),
+    path("<uuid:pk>/history/", views.PatientHistoryView.as_view(), name="history"),
     path("<uuid:pk>/discharge/", views.PatientDischargeView.as_view(), name="discharge"),
     path("<uuid:pk>/plans/new/", plan_views.PlanCreateView.as_view(), name="plan_create"),
     path("<uuid:pk>/plans/preview/", plan_views.PlanPreviewView.as_view(), name="plan_preview"),

@@ -136,3 +136,36 @@ class PatientDischargeView(PermissionRequiredMixin, FormView):
             self.request, _("%(name)s has been discharged.") % {"name": self.patient.full_name}
         )
         return redirect(self.patient)
+
+
+class PatientHistoryView(PermissionRequiredMixin, DetailView):
+    """Every recorded change to the patient's records, written by database triggers
+    (django-pghistory), so bulk updates and raw SQL cannot skip it."""
+
+    permission_required = "patients.view_patient"
+    template_name = "patients/history.html"
+    context_object_name = "patient"
+
+    def get_queryset(self):
+        return patient_detail(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        import pghistory.models
+
+        context = super().get_context_data(**kwargs)
+        patient = self.object
+        events = pghistory.models.Events.objects.references(patient).order_by("-pgh_created_at")[
+            :500
+        ]
+        events = list(events)
+        # The history context holds the user's id; show names (one query).
+        from taperapp.accounts.models import User
+
+        ids = {str((e.pgh_context or {}).get("user")) for e in events if e.pgh_context}
+        names = {
+            str(u.pk): str(u) for u in User.objects.filter(pk__in=[i for i in ids if i != "None"])
+        }
+        for event in events:
+            event.by = names.get(str((event.pgh_context or {}).get("user")), "")
+        context["events"] = events
+        return context

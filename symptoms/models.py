@@ -1,5 +1,6 @@
 import uuid
 
+import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -80,6 +81,7 @@ class Source(models.TextChoices):
     PATIENT = "patient", _("Patient (self-report)")
 
 
+@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
 class SymptomLog(models.Model):
     """One assessment: the 20 CIWA-B items, vital signs and alarm flags (design §4).
 
@@ -368,6 +370,10 @@ class Rule(models.TextChoices):
     TAPER_PACE = "taper_pace", _("Taper faster than guideline")
 
 
+@pghistory.track(
+    model_name="AlertHistory",  # "AlertEvent" is the staff-facing event log
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+)
 class Alert(models.Model):
     """One escalation for a patient and a rule (design §4). At most one unresolved alert per
     (patient, rule): a new trigger updates it (count, evidence, severity only upwards)."""

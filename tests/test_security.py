@@ -218,6 +218,8 @@ def test_stored_markup_renders_inert_everywhere(client_for, staff, clinician, ri
         reverse("alerts:dashboard"),
         alert.get_absolute_url(),
         patient.taper_plans.get().get_absolute_url(),
+        reverse("plans:schedule", kwargs={"pk": patient.taper_plans.get().pk}),
+        reverse("patients:history", kwargs={"pk": patient.pk}),
     ]
     for user in (staff, clinician):
         client = client_for(user)
@@ -225,6 +227,10 @@ def test_stored_markup_renders_inert_everywhere(client_for, staff, clinician, ri
             body = client.get(url).content.decode()
             assert "<script>alert" not in body and "<img src=x" not in body, url
     assert "&lt;script&gt;" in client_for(clinician).get(log.get_absolute_url()).content.decode()
+    # The CSV export of the audit log carries names as data, never as a formula.
+    from taperapp.audit.admin import _cell
+
+    assert _cell("=cmd|' /C calc'!A0").startswith("'")
 
 
 def test_logs_hold_no_passwords_tokens_secrets_or_patient_names(

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "pgtrigger",
+    "pghistory",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Attaches the user and view to every history row the database triggers write.
+    "pghistory.middleware.HistoryMiddleware",
     # Signed in but not yet past the second factor: only the MFA pages and sign-out.
     "taperapp.middleware.MFARequiredMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
