@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from symptoms.api import PatientLogsMixin
 from taperapp.accounts.selectors import clinics_for_user
 
-from .filters import PatientFilter
+from .filters import PatientFilter, PatientStatusFilter
 from .models import Patient
 from .plan_api import PatientPlansMixin
 from .selectors import clinicians_for_user_clinics, patient_detail, patient_list
@@ -82,6 +82,11 @@ class PatientSerializer(serializers.ModelSerializer):
         )
 
 
+class SearchSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, help_text="Name words or the start of an MRN")
+    status = serializers.ChoiceField(choices=Patient.Status.choices, required=False)
+
+
 class DischargeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -98,7 +103,7 @@ class PatientViewSet(
     """Patients of the caller's clinics. No delete: patients leave by discharge."""
 
     serializer_class = PatientSerializer
-    filterset_class = PatientFilter
+    filterset_class = PatientStatusFilter
     http_method_names = ["get", "post", "patch", "head", "options"]
     required_permissions = {
         "list": ["patients.view_patient"],
@@ -106,6 +111,7 @@ class PatientViewSet(
         "create": ["patients.add_patient"],
         "partial_update": ["patients.change_patient"],
         "discharge": ["patients.discharge_patient"],
+        "search": ["patients.view_patient"],
         "taper_plans:get": ["patients.view_patient", "patients.view_taperplan"],
         "taper_plans:post": ["patients.view_patient", "patients.add_taperplan"],
         "timeline": ["patients.view_patient"],
@@ -117,6 +123,18 @@ class PatientViewSet(
         if self.action == "list":
             return patient_list(user=self.request.user)
         return patient_detail(user=self.request.user)
+
+    @extend_schema(request=SearchSerializer, responses=PatientSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        """Find patients by name or MRN (in the body, never in the URL) and status."""
+        found = PatientFilter(request.data, queryset=patient_list(user=request.user))
+        if not found.is_valid():
+            raise serializers.ValidationError(found.errors)
+        page = self.paginate_queryset(found.qs)
+        return self.get_paginated_response(
+            PatientSerializer(page, many=True, context={"request": request}).data
+        )
 
     @extend_schema(request=DischargeSerializer, responses=PatientSerializer)
     @action(detail=True, methods=["post"])

@@ -32,3 +32,14 @@ class PatientFilter(django_filters.FilterSet):
                 | Q(mrn__istartswith=term)
             )
         return queryset
+
+
+class PatientStatusFilter(django_filters.FilterSet):
+    """The API list's query-string filter: status only. Names and MRNs are searched with
+    POST /api/v1/patients/search/, so they never appear in a URL."""
+
+    status = django_filters.ChoiceFilter(choices=Patient.Status.choices)
+
+    class Meta:
+        model = Patient
+        fields = ["status"]

@@ -19,14 +19,28 @@ from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patien
 
 
 class PatientListView(PermissionRequiredMixin, ListView):
+    """The patient list. Searching by name or MRN is a POST, so no patient identifier ever
+    travels in a URL (browser history, proxy and server logs); the status filter and the page
+    may be in the query string."""
+
     permission_required = "patients.view_patient"
     template_name = "patients/list.html"
     context_object_name = "patients"
     paginate_by = 25
 
+    def post(self, request, *args, **kwargs):
+        self.kwargs["page"] = request.POST.get("page") or 1
+        return self.get(request, *args, **kwargs)
+
+    def _criteria(self):
+        if self.request.method == "POST":
+            return self.request.POST
+        # A name or MRN in the query string is ignored: search with the form (POST).
+        return {key: value for key, value in self.request.GET.items() if key != "q"}
+
     def get_queryset(self):
         self.filterset = PatientFilter(
-            self.request.GET, queryset=patient_list(user=self.request.user)
+            self._criteria(), queryset=patient_list(user=self.request.user)
         )
         if not self.filterset.is_valid():
             return patient_list(user=self.request.user).none()
@@ -35,9 +49,6 @@ class PatientListView(PermissionRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        context["query_without_page"] = query.urlencode()
         return context
 
 
@@ -151,20 +162,23 @@ class PatientHistoryView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         import pghistory.models
+        from django.db import connection
 
-        context = super().get_context_data(**kwargs)
-        patient = self.object
-        events = pghistory.models.Events.objects.references(patient).order_by("-pgh_created_at")[
-            :500
-        ]
-        events = list(events)
-        # The history context holds the user's id; show names (one query).
         from taperapp.accounts.models import User
 
+        context = super().get_context_data(**kwargs)
+        if connection.vendor != "postgresql":  # the history triggers are PostgreSQL's
+            context["events"] = []
+            return context
+        events = list(
+            pghistory.models.Events.objects.references(self.object).order_by("-pgh_created_at")[
+                :500
+            ]
+        )
+        # The history context holds the user's id; show names (one query).
         ids = {str((e.pgh_context or {}).get("user")) for e in events if e.pgh_context}
-        names = {
-            str(u.pk): str(u) for u in User.objects.filter(pk__in=[i for i in ids if i != "None"])
-        }
+        people = User.objects.filter(pk__in=[i for i in ids if i != "None"])
+        names = {str(u.pk): str(u) for u in people}
         for event in events:
             event.by = names.get(str((event.pgh_context or {}).get("user")), "")
         context["events"] = events

@@ -74,3 +74,22 @@ class MFARequiredMiddleware:
 
         has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         return redirect("mfa_verify" if has_device else "mfa_setup")
+
+
+class HistoryContextMiddleware:
+    """pghistory's middleware (who and which view, attached to every history row), only on
+    PostgreSQL: the history triggers exist only there, and its context injection assumes
+    psycopg."""
+
+    def __init__(self, get_response):
+        from pghistory.middleware import HistoryMiddleware
+
+        self.get_response = get_response
+        self.with_history = HistoryMiddleware(get_response)
+
+    def __call__(self, request):
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            return self.with_history(request)
+        return self.get_response(request)

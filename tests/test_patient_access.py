@@ -55,7 +55,7 @@ def test_outsider_cannot_post_to_another_clinics_patient(name, outsider, patient
 
 
 def test_outsider_does_not_see_the_patient_in_the_list(outsider, patient, client_for):
-    response = client_for(outsider).get(reverse("patients:list"), {"q": "Smith"})
+    response = client_for(outsider).post(reverse("patients:list"), {"q": "Smith"})
     assert response.status_code == 200
     assert list(response.context["patients"]) == []
 

@@ -104,10 +104,14 @@ def test_discharge_through_the_api(api_for, clinician, patient):
 
 def test_search_and_status_filter_in_the_api(api_for, clinician, patient):
     api = api_for(clinician)
-    assert api.get(reverse("patient-list"), {"q": "smith"}).json()["count"] == 1
-    assert api.get(reverse("patient-list"), {"q": "RIV-0"}).json()["count"] == 1
+    search = reverse("patient-search")
+    assert api.post(search, {"q": "smith"}, format="json").json()["count"] == 1
+    assert api.post(search, {"q": "RIV-0", "status": "active"}, format="json").json()["count"] == 1
+    assert api.post(search, {"status": "bogus"}, format="json").status_code == 400
     assert api.get(reverse("patient-list"), {"status": "discharged"}).json()["count"] == 0
     assert api.get(reverse("patient-list"), {"status": "bogus"}).status_code == 400
+    # A name in the query string is not a search: it is ignored.
+    assert api.get(reverse("patient-list"), {"q": "nobody"}).json()["count"] == 1
 
 
 def test_unknown_ids_are_404_not_500(api_for, clinician, db):

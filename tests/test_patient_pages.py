@@ -149,7 +149,7 @@ def test_search_by_name_or_mrn_and_filter_by_status(client_for, clinician, river
     client = client_for(clinician)
 
     def names(**query):
-        response = client.get(reverse("patients:list"), query)
+        response = client.post(reverse("patients:list"), query)
         assert response.status_code == 200
         return sorted(p.given_name for p in response.context["patients"])
 
@@ -159,6 +159,14 @@ def test_search_by_name_or_mrn_and_filter_by_status(client_for, clinician, river
     assert names(q="farouk", status="active") == ["Omar"]
     assert names(status="discharged") == ["Olga"]
     assert names(q="nobody") == []
+
+
+def test_a_name_in_the_url_is_ignored(client_for, clinician, patient, riverside):
+    from tests.factories import PatientFactory
+
+    PatientFactory(clinic=riverside, family_name="Other")
+    response = client_for(clinician).get(reverse("patients:list"), {"q": "smith"})
+    assert len(response.context["patients"]) == 2  # searching is a POST: no names in URLs
 
 
 def test_an_unknown_status_filter_is_a_message_not_an_error(client_for, clinician, patient):

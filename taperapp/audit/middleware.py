@@ -26,6 +26,8 @@ ADMIN_MODELS = {
 
 # What a POST to each view does (anything else: "change").
 WRITE_ACTIONS = {
+    "patients:list": "read",  # the search form posts, to keep names out of URLs
+    "patient-search": "read",
     "patients:create": "create",
     "patients:discharge": "discharge",
     "patients:plan_create": "create",

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Attaches the user and view to every history row the database triggers write.
-    "pghistory.middleware.HistoryMiddleware",
+    "taperapp.middleware.HistoryContextMiddleware",
     # Signed in but not yet past the second factor: only the MFA pages and sign-out.
     "taperapp.middleware.MFARequiredMiddleware",
     # Deny by default: every view needs a login unless marked @login_not_required.
