@@ -55,6 +55,9 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("symptoms", "change_alertthresholds"),
         ("audit", "view_auditevent"),
         ("audit", "export_auditevent"),
+        # Lifting a sign-in lockout: deleting the attempt record (Axes > Access attempts).
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
         # The medication catalogue is the admins' to keep (design §4).
         ("patients", "view_medication"),
         ("patients", "add_medication"),
