@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from taperapp.accounts.admin import ClinicScopedAdminMixin
+from taperapp.admin_site import ReadOnlyAdminMixin
 
 from .models import DiazepamEquivalence, Medication, MedicationStrength, Patient, TaperPlan
 from .selectors import clinicians_for_user_clinics, patients_visible_to
@@ -72,7 +73,7 @@ class MedicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TaperPlan)
-class TaperPlanAdmin(admin.ModelAdmin):
+class TaperPlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for admins: plans change through the clinician's screens and services."""
 
     list_display = ["patient", "medication", "status", "created_at"]
@@ -81,12 +82,3 @@ class TaperPlanAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(patient__in=patients_visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

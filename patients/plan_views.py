@@ -54,6 +54,17 @@ def _preview_context(form):
     }
 
 
+def _builder_context(context, patient):
+    """The plan builder's page: the patient, the live preview's address, and the preview of a
+    submitted form."""
+    context["patient"] = patient
+    context["preview_url"] = reverse_preview(patient)
+    form = context["form"]
+    if form.is_bound and form.preview is not None:
+        context.update(_preview_context(form))
+    return context
+
+
 class PlanCreateView(PermissionRequiredMixin, PatientScopedMixin, FormView):
     permission_required = "patients.add_taperplan"
     template_name = "patients/plan_builder.html"
@@ -66,13 +77,7 @@ class PlanCreateView(PermissionRequiredMixin, PatientScopedMixin, FormView):
         return {**super().get_form_kwargs(), "patient": self.patient}
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["patient"] = self.patient
-        context["preview_url"] = reverse_preview(self.patient)
-        form = context["form"]
-        if form.is_bound and form.preview is not None:
-            context.update(_preview_context(form))
-        return context
+        return _builder_context(super().get_context_data(**kwargs), self.patient)
 
     def form_valid(self, form):
         try:
@@ -211,12 +216,8 @@ class PlanReviseView(PermissionRequiredMixin, PlanScopedMixin, FormView):
         }
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update({"patient": self.patient, "plan": self.plan})
-        context["preview_url"] = reverse_preview(self.patient)
-        form = context["form"]
-        if form.is_bound and form.preview is not None:
-            context.update(_preview_context(form))
+        context = _builder_context(super().get_context_data(**kwargs), self.patient)
+        context["plan"] = self.plan
         return context
 
     def form_valid(self, form):

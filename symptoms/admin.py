@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from patients.selectors import patients_visible_to
+from taperapp.admin_site import ReadOnlyAdminMixin
 
 from .models import AlertThresholds, SeverityBands, SymptomLog
 
@@ -20,7 +21,7 @@ class SeverityBandsAdmin(admin.ModelAdmin):
 
 
 @admin.register(SymptomLog)
-class SymptomLogAdmin(admin.ModelAdmin):
+class SymptomLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: logs are recorded, amended and voided in the clinical screens."""
 
     list_display = ["patient", "assessed_at", "total", "severity", "phase", "status"]
@@ -29,15 +30,6 @@ class SymptomLogAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(patient__in=patients_visible_to(request.user))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AlertThresholds)

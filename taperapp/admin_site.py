@@ -16,3 +16,16 @@ class TaperAdminSite(admin.AdminSite):
 
 class TaperAdminConfig(AdminConfig):
     default_site = "taperapp.admin_site.TaperAdminSite"
+
+
+class ReadOnlyAdminMixin:
+    """For records that change only through the clinical screens and services (or never)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

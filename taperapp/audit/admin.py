@@ -3,6 +3,8 @@ import csv
 from django.contrib import admin
 from django.http import StreamingHttpResponse
 
+from taperapp.admin_site import ReadOnlyAdminMixin
+
 from .models import AuditEvent
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +50,7 @@ def export_csv(modeladmin, request, queryset):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only, for admins: who did what to which record, when, from where."""
 
     list_display = [
@@ -65,15 +67,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ["username", "=patient_id", "=object_id", "=request_id"]
     actions = [export_csv]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_export_permission(self, request):
         return request.user.has_perm("audit.export_auditevent")

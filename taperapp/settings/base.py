@@ -260,13 +260,22 @@ SPECTACULAR_SETTINGS = {
 # var/; production and CI set CELERY_BROKER_URL=redis://...
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_FILESYSTEM_DIR = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery")))
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
-        "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
-        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
+
+
+def filesystem_transport(folder: Path) -> tuple[dict, str]:
+    """kombu's filesystem transport options and a file result backend, under one folder."""
+    options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "control_folder": str(folder / "control"),
     }
-    _default_result_backend = f"file://{CELERY_FILESYSTEM_DIR / 'results'}"
+    return options, f"file://{folder / 'results'}"
+
+
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS, _default_result_backend = filesystem_transport(
+        CELERY_FILESYSTEM_DIR
+    )
 else:
     _default_result_backend = CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_result_backend)

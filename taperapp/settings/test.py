@@ -11,12 +11,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_FILESYSTEM_DIR = BASE_DIR / "var" / "test-celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Apart from the run command's queue, so a running demo never feeds the test workers.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_FILESYSTEM_DIR / "queue"),
-        "data_folder_out": str(CELERY_FILESYSTEM_DIR / "queue"),
-        "control_folder": str(CELERY_FILESYSTEM_DIR / "control"),
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_FILESYSTEM_DIR / 'results'}"
+    CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_RESULT_BACKEND = filesystem_transport(
+        CELERY_FILESYSTEM_DIR
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory: the browser tests' live server answers requests on several threads
     # at once (htmx previews), which an in-memory database would refuse as "table is locked".
