@@ -16,15 +16,25 @@ from .models import SeverityBands
 from .services import VITAL_FIELDS
 
 
-def _dose_series(plans):
+def _dose_series(plans, start, end):
+    """The dose each plan governs, as step points clipped to the chart's window (a step that
+    runs past the window's edge gets a point at the edge, so the line reaches it)."""
     series = []
     for plan in plans:
-        steps = list(plan.current_revision.steps.all()) if plan.current_revision else []
-        points = [[step.start_date.isoformat(), float(step.daily_dose_mg)] for step in steps]
-        if steps and steps[-1].end_date:
-            points.append([steps[-1].end_date.isoformat(), float(steps[-1].daily_dose_mg)])
+        if plan.current_revision is None:
+            continue
+        facts = plan.facts()
+        points = [
+            [step.start_date.isoformat(), float(step.daily_dose_mg)]
+            for step in facts.steps
+            if start <= step.start_date <= end
+        ]
+        for edge in (start, end):
+            dose = facts.dose_on(edge)
+            if dose is not None:
+                points.append([edge.isoformat(), float(dose)])
         if points:
-            series.append({"name": plan.medication.name, "points": points})
+            series.append({"name": plan.medication.name, "points": sorted(points)})
     return series
 
 
@@ -74,7 +84,7 @@ def timeline_chart_data(context) -> dict:
         "start": start.isoformat(),
         "end": (end + timedelta(days=1)).isoformat(),
         "today": today.isoformat(),
-        "doses": _dose_series(plans),
+        "doses": _dose_series(plans, start, end + timedelta(days=1)),
         "totals": [
             [timezone.localtime(log.assessed_at, zone).isoformat(), log.total, str(log.pk)]
             for log in logs

@@ -68,8 +68,8 @@
     legend: { top: 0, type: "scroll" },
     grid: [{ left: 56, right: 64, top: 40, height: "52%" }, { left: 56, right: 64, top: "70%", height: "22%" }],
     xAxis: [
-      { type: "time", gridIndex: 0, min: data.start, max: data.end, axisLabel: { formatter: { day: "{d} {MMM}", month: "{MMM} {yyyy}", year: "{yyyy}" } } },
-      { type: "time", gridIndex: 1, min: data.start, max: data.end, axisLabel: { formatter: { day: "{d} {MMM}", month: "{MMM} {yyyy}", year: "{yyyy}" } } },
+      { type: "time", gridIndex: 0, min: data.start, max: data.end, axisLabel: { formatter: { day: "{d} {MMM}", month: "{MMM}", year: "{yyyy}" } } },
+      { type: "time", gridIndex: 1, min: data.start, max: data.end, axisLabel: { formatter: { day: "{d} {MMM}", month: "{MMM}", year: "{yyyy}" } } },
     ],
     yAxis: [
       { type: "value", gridIndex: 0, name: "CIWA-B", min: 0, max: data.max_total },
