@@ -30,19 +30,17 @@ ACUTE_WINDOW_DAYS = 28
 PROTRACTED_WINDOW_DAYS = 365  # counted from the last dose
 
 # After a dose cut, symptoms may take up to a week to appear [confirmed: 2025 Joint Guideline
-# patient guide; Maudsley 2024]. Alert look-back windows reach at least this far.
+# patient guide; Maudsley 2024]. The per-reduction view and the alert rules look this far after
+# each cut (the default of each clinic's AlertThresholds.post_reduction_days).
 POST_REDUCTION_WINDOW_DAYS = 7
 
 # A generated plan never has more steps than this (a guard against a typo such as 0.001 mg).
 MAX_GENERATED_STEPS = 1000
 
-# --- Diazepam equivalence: the oral dose of each drug taken as about diazepam 10 mg. Sources
-# disagree up to two-fold, so each conversion keeps its source. Joint Guideline Table 7
-# [confirmed].
-EQUIVALENCE_SOURCES = {
-    "ashton": "Ashton Manual (2002), via 2025 Joint Guideline Table 7",
-    "va_dod_2021": "VA/DoD 2021, via 2025 Joint Guideline Table 7",
-}
+# --- Diazepam equivalence: the oral dose of each drug taken as about diazepam 10 mg, by source
+# (Ashton Manual and VA/DoD 2021, via the 2025 Joint Guideline Table 7 [confirmed]). Sources
+# disagree up to two-fold, so each conversion keeps its source (DiazepamEquivalence.Source)
+# and every screen names it.
 
 # --- The medication catalogue seeded by the catalogue migration; admins edit it afterwards.
 # Half-lives: NHS Scotland table after Ashton and Maudsley [confirmed; alprazolam secondary].

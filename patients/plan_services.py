@@ -101,10 +101,6 @@ def plan_preview(*, patient: Patient, params: PlanParameters) -> Schedule:
     return Schedule(steps, check_schedule(steps, patient=patient, params=params))
 
 
-def _span(steps) -> tuple[date, date | None]:
-    return steps[0].start_date, tapering.last_dose_date(steps)
-
-
 def _overlapping_running_plan(patient: Patient, start: date, exclude=None) -> TaperPlan | None:
     for plan in (
         TaperPlan.objects.filter(patient=patient, status__in=RUNNING_STATUSES)

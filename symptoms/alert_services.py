@@ -9,7 +9,7 @@ escalations claim an alert with a compare-and-set UPDATE and go on only if they 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -49,8 +49,9 @@ def _epoch():
 
 
 def thresholds_for(clinic) -> AlertThresholds:
-    thresholds, _ = AlertThresholds.objects.get_or_create(clinic=clinic)
-    return thresholds
+    """The clinic's thresholds, or the defaults (unsaved) until an admin sets them: reading
+    them never writes."""
+    return AlertThresholds.objects.filter(clinic=clinic).first() or AlertThresholds(clinic=clinic)
 
 
 # --- Reading a patient's history -------------------------------------------------------------
@@ -107,7 +108,7 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
     phase_started = None
     if point.phase == Phase.TAPERING and governing is not None:
         phase_started = datetime.combine(
-            governing.facts().start_date, datetime.min.time(), tzinfo=zone
+            facts[governing.pk].start_date, datetime.min.time(), tzinfo=zone
         )
     elif point.phase == Phase.ACUTE and point.last_dose_date:
         phase_started = datetime.combine(
@@ -147,10 +148,11 @@ def _event(alert: Alert, kind: str, at: datetime, actor: User | None = None, not
     )
 
 
-def _queue_notification(alert: Alert, reason: str):
+def _queue_notification(alert_id, reason: str):
+    """Notify after commit (enqueue waits for it); a dead broker is logged, not raised."""
     from .tasks import enqueue, notify_alert
 
-    enqueue(notify_alert, str(alert.pk), reason)
+    enqueue(notify_alert, str(alert_id), reason)
 
 
 def _update(alert: Alert, finding: rules.Finding, now: datetime) -> str | None:
@@ -173,7 +175,7 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime) -> str | None:
     kind = EventKind.SEVERITY_RAISED if raised else EventKind.RETRIGGERED
     _event(alert, kind, now, note=finding.summary, trigger_count=alert.trigger_count)
     if raised and alert.severity in NOTIFY_SEVERITIES:
-        _queue_notification(alert, f"raised:{alert.severity}")
+        _queue_notification(alert.pk, f"raised:{alert.severity}")
     return kind
 
 
@@ -214,7 +216,7 @@ def alert_upsert(patient: Patient, finding: rules.Finding, now: datetime) -> Ale
     age = (now - finding.data_at).total_seconds() if finding.data_at else None
     _event(alert, EventKind.OPENED, now, note=finding.summary, data_age_seconds=age)
     if alert.severity in NOTIFY_SEVERITIES:
-        _queue_notification(alert, "opened")
+        _queue_notification(alert.pk, "opened")
     return alert
 
 
@@ -360,15 +362,9 @@ def escalate_due(now: datetime) -> list:
             note=_("Not acknowledged: escalation level %(n)s.") % {"n": level + 1},
             level=level + 1,
         )
-        transaction.on_commit(lambda pk=pk, level=level: _queue_by_id(pk, f"escalated:{level + 1}"))
+        _queue_notification(pk, f"escalated:{level + 1}")
         escalated.append(pk)
     return escalated
-
-
-def _queue_by_id(pk, reason):
-    from .tasks import enqueue, notify_alert
-
-    enqueue(notify_alert, str(pk), reason)
 
 
 @transaction.atomic
@@ -534,7 +530,3 @@ def alert_dismiss(*, alert: Alert, by: User, reason: str, now: datetime | None =
     )
     _event(alert, EventKind.DISMISSED, now, actor=by, note=reason)
     return alert
-
-
-def date_in_zone(moment: datetime, zone) -> date:
-    return timezone.localtime(moment, zone).date()

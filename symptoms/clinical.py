@@ -8,6 +8,8 @@ systolic >= 180 ...) belong to the alert rules, not here.
 
 from decimal import Decimal
 
+from patients.clinical import POST_REDUCTION_WINDOW_DAYS
+
 # field: (possible min, possible max, usual min, usual max, unit)
 VITAL_LIMITS = {
     "heart_rate": (20, 250, 50, 110, "beats/min"),
@@ -19,14 +21,6 @@ VITAL_LIMITS = {
 
 # A log may be dated this far ahead of the server clock (devices and tablets drift).
 CLOCK_SKEW_MINUTES = 5
-
-# After a dose cut, symptoms can take up to a week to appear [confirmed: 2025 Joint Guideline
-# patient guide; Maudsley 2024]: the per-reduction view compares the 7 days before a cut
-# (baseline: median) with the 7 days after it (peak).
-REDUCTION_WINDOW_DAYS = 7
-# A rise of this much over the pre-cut baseline is highlighted (design §5 reduction_response
-# default; editable per clinic with the alert thresholds).
-REDUCTION_RESPONSE_RISE = 8
 
 # A patient in the tapering or acute phase is "due" when not assessed today.
 DUE_PHASES = ("tapering", "acute")
@@ -52,7 +46,7 @@ ALERT_DEFAULTS = {
     # Within 7 days after a reduction the total rises >= 8 over the pre-step baseline: suggests
     # holding [site policy; 7 days: 2025 Joint Guideline patient guide, confirmed].
     "reduction_response_rise": 8,
-    "post_reduction_days": 7,
+    "post_reduction_days": POST_REDUCTION_WINDOW_DAYS,
     # No log for 36 h in the tapering or acute phase [site policy].
     "missed_log_hours": 36,
     # A plan cutting more than 25% within 14 days [confirmed: 2025 Joint Guideline pace].

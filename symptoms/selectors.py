@@ -16,6 +16,7 @@ from taperapp.accounts.models import User
 from taperapp.accounts.selectors import clinic_ids_for_user
 
 from . import clinical
+from .alert_services import thresholds_for
 from .models import LogStatus, SymptomLog
 
 
@@ -45,6 +46,7 @@ class ReductionResponse:
     peak_at: datetime | None
     logs_before: int
     logs_after: int
+    rise_threshold: int  # the clinic's reduction_response_rise
 
     @property
     def rise(self) -> float | None:
@@ -54,14 +56,14 @@ class ReductionResponse:
 
     @property
     def not_tolerated(self) -> bool:
-        return self.rise is not None and self.rise >= clinical.REDUCTION_RESPONSE_RISE
+        return self.rise is not None and self.rise >= self.rise_threshold
 
 
-def reduction_responses(plans, logs, zone, until: date) -> list[ReductionResponse]:
+def reduction_responses(plans, logs, zone, until: date, thresholds) -> list[ReductionResponse]:
     """For each dose cut up to ``until`` of the non-draft plans: median total of the 7 days
     before it and the highest total of the 7 days from it (domain.md §1: symptoms may take a
     week to appear)."""
-    window = timedelta(days=clinical.REDUCTION_WINDOW_DAYS)
+    window = timedelta(days=thresholds.post_reduction_days)
     dated = [(timezone.localtime(log.assessed_at, zone), log) for log in logs]
     responses = []
     for plan in plans:
@@ -87,6 +89,7 @@ def reduction_responses(plans, logs, zone, until: date) -> list[ReductionRespons
                     peak_at=peak[1] if peak else None,
                     logs_before=len(before),
                     logs_after=len(after),
+                    rise_threshold=thresholds.reduction_response_rise,
                 )
             )
     return sorted(responses, key=lambda r: r.on)
@@ -117,7 +120,9 @@ def timeline_page(*, user: User, patient_id) -> dict:
         "current_logs": current,
         "today": today,
         "timeline": patient_timeline(patient, today, patient.timeline_plans),
-        "reductions": reduction_responses(patient.timeline_plans, current, zone, today),
+        "reductions": reduction_responses(
+            patient.timeline_plans, current, zone, today, thresholds_for(patient.clinic)
+        ),
     }
 
 

@@ -44,6 +44,7 @@ class LogFormMixin:
                 "patient": self.patient,
                 "max_total": scales.MAX_TOTAL,
                 "item_codes": scales.ITEM_CODES,
+                "anchors": scales.ANCHORS.items(),
                 "band_starts": SeverityBands.current().starts(),
             }
         )
