@@ -24,11 +24,23 @@ def test_database_url() -> str:
 
 
 class Worker:
-    def __init__(self, *, concurrency=1, pool="prefork", name="w1", queues="celery"):
+    """A ``celery worker`` process. The tests give it the test database; the benchmarks
+    (benchmarks/measure.py) their own settings and database."""
+
+    def __init__(
+        self,
+        *,
+        concurrency=1,
+        pool="prefork",
+        name="w1",
+        queues="celery",
+        settings_module="taperapp.settings.test",
+        database_url=None,
+    ):
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "taperapp.settings.test",
-            "DATABASE_URL": test_database_url(),
+            "DJANGO_SETTINGS_MODULE": settings_module,
+            "DATABASE_URL": database_url or test_database_url(),
         }
         self.process = subprocess.Popen(
             [
