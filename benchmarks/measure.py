@@ -112,7 +112,7 @@ def data_size() -> dict:
 
 def page_list(scene: Scene) -> list[tuple[str, User, str]]:
     return [
-        ("floor", scene.clinician, "/accounts/password/"),
+        ("floor", scene.clinician, "/accounts/password/done/"),
         ("dashboard", scene.staff, "/alerts/"),
         ("worklist", scene.clinician, "/today/"),
         ("timeline", scene.clinician, f"/patients/{scene.timeline_patient.pk}/timeline/"),
@@ -183,7 +183,7 @@ def profile_page(scene: Scene, name: str, out: Path, requests: int = 10) -> str:
     profiler.stop()
     path = out / f"profile-{name}.txt"
     path.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
-    return str(path.relative_to(BASE_DIR))
+    return f"{out.name}/{path.name}"  # relative to the document beside the folder
 
 
 # --- B2 alert latency -----------------------------------------------------------------------------
@@ -202,8 +202,9 @@ def seizure_entry(at) -> LogEntry:
 
 
 def b2_alert_latency(scene: Scene, rounds: int) -> dict:
-    staff = Client()
-    staff.force_login(scene.staff)
+    # An API client, as a monitoring screen or an integration would read alerts: a token.
+    token, _ = Token.objects.get_or_create(user=scene.staff)
+    staff = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
     candidates = list(
         Patient.objects.filter(clinic=scene.clinic, status=Patient.Status.ACTIVE)
         .exclude(alerts__rule=Rule.SEIZURE)
@@ -267,40 +268,41 @@ def b2_alert_latency(scene: Scene, rounds: int) -> dict:
 # --- B3 sweep ------------------------------------------------------------------------------------
 
 # The floor: one hand-written statement computing the due set of
-# alert_services.patients_due_for_evaluation (grouped aggregates instead of per-patient
-# subqueries). Both must return the same ids; the benchmark checks it.
+# alert_services.patients_due_for_evaluation in a single pass over the patients (LATERAL
+# top-1 probes on the same indexes). Both must return the same ids; the benchmark checks it.
 DUE_SET_SQL = """
-WITH newest_log AS (
-    SELECT patient_id, max(created_at) AS at FROM symptoms_symptomlog GROUP BY patient_id
-), newest_plan AS (
-    SELECT patient_id, max(updated_at) AS at FROM patients_taperplan GROUP BY patient_id
-), last_current AS (
-    SELECT patient_id, max(assessed_at) AS at FROM symptoms_symptomlog
-    WHERE status = 'current' GROUP BY patient_id
-), hours AS (
+WITH hours AS (
     SELECT least(coalesce(min(missed_log_hours), %(default_hours)s), %(default_hours)s) AS h
     FROM symptoms_alertthresholds
 )
 SELECT p.id FROM patients_patient p
-LEFT JOIN newest_log l ON l.patient_id = p.id
-LEFT JOIN newest_plan t ON t.patient_id = p.id
-LEFT JOIN symptoms_patientevaluation e ON e.patient_id = p.id
-WHERE p.status = 'active'
-  AND greatest(coalesce(l.at, %(epoch)s), coalesce(t.at, %(epoch)s))
-      > coalesce(e.data_seen_at, %(epoch)s)
-UNION
-SELECT p.id FROM patients_patient p
-LEFT JOIN last_current c ON c.patient_id = p.id
 CROSS JOIN hours
-WHERE p.status = 'active'
-  AND EXISTS (
-    SELECT 1 FROM patients_taperplan t WHERE t.patient_id = p.id
-      AND (t.status IN ('active', 'on_hold')
-           OR (t.status = 'completed' AND t.ended_on >= %(acute_recent)s)))
-  AND coalesce(c.at, %(epoch)s) < %(now)s - make_interval(hours => hours.h)
-  AND NOT EXISTS (
-    SELECT 1 FROM symptoms_alert a WHERE a.patient_id = p.id AND a.rule = 'missed_log'
-      AND a.status IN ('open', 'acknowledged', 'snoozed'))
+LEFT JOIN symptoms_patientevaluation e ON e.patient_id = p.id
+LEFT JOIN LATERAL (
+    SELECT l.created_at FROM symptoms_symptomlog l WHERE l.patient_id = p.id
+    ORDER BY l.created_at DESC LIMIT 1) newest_log ON true
+LEFT JOIN LATERAL (
+    SELECT max(t.updated_at) AS at FROM patients_taperplan t WHERE t.patient_id = p.id
+) newest_plan ON true
+LEFT JOIN LATERAL (
+    SELECT l.assessed_at FROM symptoms_symptomlog l
+    WHERE l.patient_id = p.id AND l.status = 'current'
+    ORDER BY l.assessed_at DESC LIMIT 1) last_current ON true
+WHERE p.status = 'active' AND (
+    greatest(coalesce(newest_log.created_at, %(epoch)s), coalesce(newest_plan.at, %(epoch)s))
+        > coalesce(e.data_seen_at, %(epoch)s)
+    OR (
+        EXISTS (
+            SELECT 1 FROM patients_taperplan t WHERE t.patient_id = p.id
+              AND (t.status IN ('active', 'on_hold')
+                   OR (t.status = 'completed' AND t.ended_on >= %(acute_recent)s)))
+        AND coalesce(last_current.assessed_at, %(epoch)s)
+            < %(now)s - make_interval(hours => hours.h)
+        AND NOT EXISTS (
+            SELECT 1 FROM symptoms_alert a WHERE a.patient_id = p.id AND a.rule = 'missed_log'
+              AND a.status IN ('open', 'acknowledged', 'snoozed'))
+    )
+)
 """
 
 
@@ -451,7 +453,7 @@ def profile_sweep(out: Path) -> str:
     drain(celery_app, timeout=1800)
     path = out / "profile-sweep.txt"
     path.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
-    return str(path.relative_to(BASE_DIR))
+    return f"{out.name}/{path.name}"  # relative to the document beside the folder
 
 
 # --- B4 ingest -----------------------------------------------------------------------------------

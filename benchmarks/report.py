@@ -169,7 +169,10 @@ def render(figures: dict) -> str:
     ]
     profiles = [path for path in (pages.get("profile"), sweep.get("profile")) if path]
     if profiles:
-        lines += ["Profiles (pyinstrument): " + ", ".join(f"`{p}`" for p in profiles) + ".", ""]
+        lines += [
+            "Profiles (pyinstrument): " + ", ".join(f"[{p}]({p})" for p in profiles) + ".",
+            "",
+        ]
     if NOTES.exists():
         lines += [NOTES.read_text().strip(), ""]
     return "\n".join(lines)

@@ -97,13 +97,14 @@ def main(argv=None) -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--alert-rounds", type=int, default=30)
     parser.add_argument("--ingest-per-client", type=int, default=60)
-    parser.add_argument("--out", type=Path, default=BASE_DIR / "docs")
+    parser.add_argument("--out", type=Path, help="default docs/ (var/bench-smoke with --smoke)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes for CI; writes var/")
     args = parser.parse_args(argv)
     if args.smoke:
         args.patients, args.small_patients, args.clinics, args.days = 200, 40, 4, 30
         args.requests, args.alert_rounds, args.ingest_per_client = 5, 5, 5
-        args.out = BASE_DIR / "var" / "bench-smoke"
+    if args.out is None:
+        args.out = BASE_DIR / "var" / "bench-smoke" if args.smoke else BASE_DIR / "docs"
     args.out.mkdir(parents=True, exist_ok=True)
     server = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
     broker = os.environ.get("CELERY_BROKER_URL", DEFAULT_BROKER)

@@ -344,7 +344,11 @@ class PlanMethod(models.TextChoices):
 RUNNING_STATUSES = [PlanStatus.ACTIVE, PlanStatus.ON_HOLD]
 
 
-@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
+@pghistory.track(
+    obj_field=pghistory.ObjForeignKey(related_name="history"),
+    # Derived from the steps (refresh_dose_dates): no history of their own.
+    exclude=["first_dose_on", "last_dose_on"],
+)
 class TaperPlan(models.Model):
     """A dose schedule for one patient and one medication (design §4).
 
@@ -373,9 +377,19 @@ class TaperPlan(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The first and last dose dates of the current schedule (PlanFacts.start_date and
+    # last_dose_date), kept by refresh_dose_dates after every change through plan_services, so
+    # lists of thousands of patients can place each on the timeline in SQL
+    # (patients.selectors.annotate_timeline). patients/timeline.py stays the reference; a test
+    # holds the two equal.
+    first_dose_on = models.DateField(null=True, blank=True, editable=False)
+    last_dose_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["patient", "-first_dose_on"], name="plan_patient_first_dose"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=PlanStatus.values), name="taper_plan_status_valid"
@@ -439,6 +453,20 @@ class TaperPlan(models.Model):
 
     def dose_on(self, on: date):
         return self.facts().dose_on(on)
+
+    def dose_dates(self) -> tuple[date | None, date | None]:
+        """(first dose, last dose) of the current schedule, as the timeline computes them."""
+        facts = self.facts()
+        if not facts.steps:
+            return None, None
+        return facts.start_date, facts.last_dose_date()
+
+    def refresh_dose_dates(self) -> None:
+        """Store dose_dates() when they changed (an UPDATE of these two columns only)."""
+        first, last = self.dose_dates()
+        if (self.first_dose_on, self.last_dose_on) != (first, last):
+            TaperPlan.objects.filter(pk=self.pk).update(first_dose_on=first, last_dose_on=last)
+            self.first_dose_on, self.last_dose_on = first, last
 
     def last_dose_date(self):
         return self.facts().last_dose_date()

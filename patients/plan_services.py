@@ -209,6 +209,8 @@ def taper_plan_create(
 
 
 def _changed(plan: TaperPlan) -> TaperPlan:
+    """Every plan write ends here: derived dose dates, then whoever listens (alert rules)."""
+    plan.refresh_dose_dates()
     plan_changed.send(sender=TaperPlan, patient_id=plan.patient_id)
     return plan
 

@@ -232,9 +232,11 @@ def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Alert]:
     data again changes nothing."""
     now = now or timezone.now()
     patient = Patient.objects.select_related("clinic").get(pk=patient_id)
-    PatientEvaluation.objects.get_or_create(patient=patient, defaults={"evaluated_at": _epoch()})
-    # Serialise evaluations of this patient (two workers, a retry after a crash).
-    state = PatientEvaluation.objects.select_for_update().get(patient=patient)
+    # Serialise evaluations of this patient (two workers, a retry after a crash): the row is
+    # read FOR UPDATE, or created (get_or_create settles a creation race in a savepoint).
+    state, _created = PatientEvaluation.objects.select_for_update().get_or_create(
+        patient=patient, defaults={"evaluated_at": _epoch()}
+    )
     data_at = _newest_data_at(patient)
     touched = []
     findings = rules.evaluate(build_history(patient, now)) if patient.is_active else []

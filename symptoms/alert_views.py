@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -25,6 +26,7 @@ from .alert_selectors import AlertFilterForm, alert_dashboard, alert_detail, ass
 from .models import Rule
 
 HOLDABLE_RULES = {Rule.REDUCTION_RESPONSE, Rule.SEIZURE_RISK}
+DASHBOARD_PAGE_SIZE = 25
 
 
 def _assignees_by_clinic(user):
@@ -48,15 +50,22 @@ def _dashboard_context(request):
     form = AlertFilterForm(request.GET or None)
     filters = form.clean_fields_safely() if request.GET else {}
     alerts, counts = alert_dashboard(user=request.user, filters=filters)
-    alerts = list(alerts)
+    # The most urgent first, a page at a time: staff work from the top, and a network with
+    # hundreds of open alerts must not make every refresh render them all.
+    page = Paginator(alerts, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
+    alerts = list(page.object_list)
     people = _assignees_by_clinic(request.user)
     for alert in alerts:
         alert.assignees = people.get(alert.patient.clinic_id, [])
+    filters_only = request.GET.copy()
+    filters_only.pop("page", None)
     return {
         "alerts": alerts,
+        "page": page,
         "counts": counts,
         "filter_form": form,
         "query": request.GET.urlencode(),
+        "filter_query": filters_only.urlencode(),
         "refresh_seconds": settings.ALERT_DASHBOARD_REFRESH_SECONDS,
     }
 

@@ -177,6 +177,10 @@ class SymptomLog(models.Model):
                 condition=Q(status="current"),
                 name="log_current_by_patient_time",
             ),
+            # The sweep's "newest data per patient" (any status: a void or an amendment is
+            # news too): one index probe per patient instead of reading a year of logs each
+            # (docs/benchmarks.md, B3).
+            models.Index(fields=["patient", "-created_at"], name="log_by_patient_created"),
         ]
         constraints = [
             models.UniqueConstraint(

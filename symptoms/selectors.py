@@ -5,15 +5,34 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from patients.models import Patient, PlanStatus
-from patients.selectors import patient_timeline, patients_visible_to, timeline_plans_prefetch
+from patients.selectors import (
+    annotate_day_in_phase,
+    annotate_timeline,
+    patient_timeline,
+    patients_visible_to,
+    timeline_plans_prefetch,
+)
 from taperapp.accounts.models import User
-from taperapp.accounts.selectors import clinic_ids_for_user
+from taperapp.accounts.selectors import clinic_ids_for_user, clinics_for_user
 
 from . import clinical
 from .alert_services import thresholds_for
@@ -95,8 +114,28 @@ def reduction_responses(plans, logs, zone, until: date, thresholds) -> list[Redu
     return sorted(responses, key=lambda r: r.on)
 
 
-def timeline_page(*, user: User, patient_id) -> dict:
-    """Everything the patient timeline page shows, in a fixed number of queries."""
+TIMELINE_LOGS_PER_PAGE = 50
+# What the chart and the per-reduction view read of each log of the year; the table reads whole
+# rows, one page at a time.
+CHART_LOG_FIELDS = (
+    "id",
+    "patient_id",
+    "assessed_at",
+    "total",
+    "status",
+    *clinical.VITAL_LIMITS,
+    "seizure",
+    "hallucinations",
+    "confusion",
+    "suicidal_ideation",
+)
+
+
+def timeline_page(*, user: User, patient_id, log_page=1) -> dict:
+    """Everything the patient timeline page shows, in a fixed number of queries: every current
+    log on the chart (only the columns it draws), and the table one page of logs at a time,
+    newest first."""
+    from django.core.paginator import Paginator
     from django.shortcuts import get_object_or_404
 
     patient = get_object_or_404(
@@ -105,18 +144,20 @@ def timeline_page(*, user: User, patient_id) -> dict:
         .prefetch_related(timeline_plans_prefetch()),
         pk=patient_id,
     )
-    logs = list(
-        patient.symptom_logs.select_related("recorded_by", "voided_by").order_by("-assessed_at")
-    )
-    current = sorted(
-        (log for log in logs if log.status == LogStatus.CURRENT), key=lambda log: log.assessed_at
-    )
+    current = list(current_logs(patient).only(*CHART_LOG_FIELDS))
+    table = Paginator(
+        patient.symptom_logs.select_related("recorded_by", "voided_by").order_by(
+            "-assessed_at", "-created_at"
+        ),
+        TIMELINE_LOGS_PER_PAGE,
+    ).get_page(log_page)
     zone = patient.clinic.zone
     today = timezone.localdate(timezone=zone)
     return {
         "patient": patient,
         "plans": patient.timeline_plans,
-        "logs": logs,
+        "logs": list(table.object_list),
+        "log_page": table,
         "current_logs": current,
         "today": today,
         "timeline": patient_timeline(patient, today, patient.timeline_plans),
@@ -148,43 +189,100 @@ class WorklistRow:
         return "same"
 
 
-WORKLIST_SORTS = {
-    "due": lambda row: (
-        not row.due,
-        row.patient.family_name.lower(),
-        row.patient.given_name.lower(),
-    ),
-    "name": lambda row: (row.patient.family_name.lower(), row.patient.given_name.lower()),
-    "phase": lambda row: (row.timeline.phase, -(row.timeline.day_in_phase or 0)),
-    "total": lambda row: (-(row.last_total if row.last_total is not None else -1),),
-}
+WORKLIST_PAGE_SIZE = 50
+WORKLIST_SORT_NAMES = ("due", "name", "phase", "last_log", "total")
 
 
-def worklist(*, user: User, sort: str = "due") -> list[WorklistRow]:
-    """The "Today" worklist: active patients of the user's clinics, with where they stand."""
+@dataclass
+class WorklistPage:
+    rows: list[WorklistRow]
+    number: int
+    pages: int
+    total: int  # active patients in the user's clinics
+    due_count: int
+    first_index: int  # 1-based position of the first row, for "51–100 of 1,000"
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.rows) - 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+def _worklist_order(sort: str) -> list:
+    name = [Lower("family_name"), Lower("given_name"), "mrn", "pk"]
+    orders = {
+        "due": [F("wl_due").desc(), *name],
+        "name": name,
+        "phase": ["tl_phase", F("tl_day").desc(nulls_last=True), *name],
+        "last_log": [F("last_assessed_at").asc(nulls_first=True), *name],
+        "total": [F("last_total").desc(nulls_last=True), *name],
+    }
+    return orders.get(sort, orders["due"])
+
+
+def worklist(*, user: User, sort: str = "due", page: int = 1) -> WorklistPage:
+    """The "Today" worklist: active patients of the user's clinics, with where they stand,
+    one page at a time. Phase, due-ness and the order are computed in SQL
+    (patients.selectors.annotate_timeline) so a clinic of thousands costs one page of rows;
+    the rows shown are then placed on the timeline by patients/timeline.py itself. Four
+    queries whatever the size: clinics, counts, the page, its plans (and their steps)."""
+    clinics = list(clinics_for_user(user))
+    today_by_clinic = {clinic.pk: timezone.localdate(timezone=clinic.zone) for clinic in clinics}
+    day_start = {
+        clinic.pk: datetime.combine(today_by_clinic[clinic.pk], datetime.min.time(), clinic.zone)
+        for clinic in clinics
+    }
     newest = SymptomLog.objects.filter(patient=OuterRef("pk"), status=LogStatus.CURRENT).order_by(
         "-assessed_at"
     )
-    patients = (
-        patients_visible_to(user)
-        .filter(status=Patient.Status.ACTIVE)
-        .select_related("clinic", "primary_clinician")
-        .prefetch_related(timeline_plans_prefetch())
-        .annotate(
-            last_assessed_at=Subquery(newest.values("assessed_at")[:1]),
+    assessed_today = Q(
+        last_assessed_at__isnull=False,
+        last_assessed_at__gte=Case(
+            *[When(clinic_id=pk, then=Value(at)) for pk, at in day_start.items()],
+            output_field=DateTimeField(),
+        ),
+    )
+    patients = annotate_timeline(
+        Patient.objects.filter(clinic__in=clinics, status=Patient.Status.ACTIVE),
+        today_by_clinic,
+    ).annotate(
+        last_assessed_at=Subquery(newest.values("assessed_at")[:1]),
+        wl_due=Case(
+            When(Q(tl_phase__in=clinical.DUE_PHASES) & ~assessed_today, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+    counts = patients.aggregate(total=Count("pk"), due=Count("pk", filter=Q(wl_due=True)))
+    pages = max(1, -(-counts["total"] // WORKLIST_PAGE_SIZE))
+    number = min(max(1, page), pages)
+    offset = (number - 1) * WORKLIST_PAGE_SIZE
+    if sort == "phase":
+        patients = annotate_day_in_phase(patients)
+    shown = (
+        patients.annotate(
             last_total=Subquery(newest.values("total")[:1]),
             last_severity=Subquery(newest.values("severity")[:1]),
             previous_total=Subquery(newest.values("total")[1:2]),
         )
+        .select_related("clinic", "primary_clinician")
+        .prefetch_related(timeline_plans_prefetch())
+        .order_by(*_worklist_order(sort))[offset : offset + WORKLIST_PAGE_SIZE]
     )
     rows = []
-    for patient in patients:
-        zone = patient.clinic.zone
-        today = timezone.localdate(timezone=zone)
+    for patient in shown:
+        today = today_by_clinic[patient.clinic_id]
         point = patient_timeline(patient, today, patient.timeline_plans)
-        assessed_today = (
+        assessed = (
             patient.last_assessed_at is not None
-            and timezone.localtime(patient.last_assessed_at, zone).date() == today
+            and patient.last_assessed_at >= day_start[patient.clinic_id]
         )
         rows.append(
             WorklistRow(
@@ -195,13 +293,14 @@ def worklist(*, user: User, sort: str = "due") -> list[WorklistRow]:
                 last_total=patient.last_total,
                 previous_total=patient.previous_total,
                 last_severity=patient.last_severity,
-                due=not assessed_today and point.phase in clinical.DUE_PHASES,
+                due=not assessed and point.phase in clinical.DUE_PHASES,
             )
         )
-    if sort == "last_log":  # longest without a log first, never-assessed at the top
-        return sorted(rows, key=lambda row: row.last_assessed_at or NEVER)
-    return sorted(rows, key=WORKLIST_SORTS.get(sort, WORKLIST_SORTS["due"]))
-
-
-NEVER = datetime.min.replace(tzinfo=UTC)
-WORKLIST_SORT_NAMES = ("due", "name", "phase", "last_log", "total")
+    return WorklistPage(
+        rows=rows,
+        number=number,
+        pages=pages,
+        total=counts["total"],
+        due_count=counts["due"],
+        first_index=offset + 1 if rows else 0,
+    )

@@ -179,7 +179,11 @@ class TimelineView(PermissionRequiredMixin, TemplateView):
     template_name = "symptoms/timeline.html"
 
     def get_context_data(self, **kwargs):
-        context = timeline_page(user=self.request.user, patient_id=kwargs["pk"])
+        context = timeline_page(
+            user=self.request.user,
+            patient_id=kwargs["pk"],
+            log_page=self.request.GET.get("logs", 1),  # Paginator.get_page forgives bad input
+        )
         context["chart_data"] = timeline_chart_data(context)
         return context
 
@@ -190,9 +194,13 @@ def worklist_view(request):
     sort = request.GET.get("sort", "due")
     if sort not in WORKLIST_SORT_NAMES:
         sort = "due"  # an unknown sort is the default order, never an error
-    rows = worklist(user=request.user, sort=sort)
+    try:
+        number = int(request.GET.get("page", 1))
+    except ValueError:
+        number = 1  # a malformed page number shows the first page
+    page = worklist(user=request.user, sort=sort, page=number)
     return render(
         request,
         "symptoms/worklist.html",
-        {"rows": rows, "sort": sort, "due_count": sum(row.due for row in rows)},
+        {"page": page, "rows": page.rows, "sort": sort, "due_count": page.due_count},
     )

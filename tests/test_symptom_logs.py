@@ -375,6 +375,44 @@ def test_worklist_marks_due_and_sorts_by_allow_list(client_for, clinician, river
     assert client.get(reverse("home"), {"sort": "1;DROP TABLE"}).status_code == 200
 
 
+def test_the_worklist_pages_a_large_clinic_with_due_patients_first(
+    client_for, clinician, riverside
+):
+    from symptoms.selectors import WORKLIST_PAGE_SIZE
+
+    today = timezone.localdate()
+    due = []
+    for index in range(WORKLIST_PAGE_SIZE + 5):
+        patient = PatientFactory(clinic=riverside, family_name=f"Zed{index:03d}")
+        if index % 10 == 0:  # a few due: tapering, no log today
+            make_plan(patient, start=today - timedelta(days=20), by=clinician)
+            due.append(patient.pk)
+    logged = PatientFactory(clinic=riverside, family_name="Aaron")
+    make_plan(logged, start=today - timedelta(days=20), by=clinician)
+    record(logged, clinician, total=7, when=timezone.now() - timedelta(minutes=5))
+    client = client_for(clinician)
+
+    first = client.get(reverse("symptoms:worklist")).context["page"]
+    assert (first.total, first.due_count, first.pages) == (WORKLIST_PAGE_SIZE + 6, len(due), 2)
+    assert [row.patient.pk for row in first.rows[: len(due)]] == due  # due first, by name
+    assert all(row.due for row in first.rows[: len(due)])
+    assert not any(row.due for row in first.rows[len(due) :])
+    assert first.rows[len(due)].patient == logged  # then everyone else by name
+    assert len(first.rows) == WORKLIST_PAGE_SIZE
+
+    second = client.get(reverse("symptoms:worklist"), {"page": 2}).context["page"]
+    assert (second.number, len(second.rows), second.first_index) == (2, 6, 51)
+    shown = {row.patient.pk for row in first.rows} | {row.patient.pk for row in second.rows}
+    assert len(shown) == WORKLIST_PAGE_SIZE + 6
+    # A malformed or out-of-range page is the nearest page, never an error.
+    assert client.get(reverse("symptoms:worklist"), {"page": "x"}).context["page"].number == 1
+    assert client.get(reverse("symptoms:worklist"), {"page": 99}).context["page"].number == 2
+    by_name = client.get(reverse("symptoms:worklist"), {"sort": "name"}).context["page"]
+    assert by_name.rows[0].patient == logged
+    page = client.get(reverse("symptoms:worklist"), {"sort": "name", "page": 2}).content.decode()
+    assert "Patients 51–56 of 56" in page and 'href="?sort=name&amp;page=1"' in page
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the race is PostgreSQL's to settle")
 def test_ten_concurrent_identical_submissions_make_one_log(riverside):

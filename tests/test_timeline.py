@@ -79,3 +79,71 @@ def test_the_timeline_in_words(patient):
     last = plan.last_dose_date()
     acute_words = patient_timeline(patient, last + timedelta(days=12)).in_words()
     assert acute_words.startswith("Day 12 of acute withdrawal")
+
+
+def test_the_sql_timeline_agrees_with_the_timeline_module(riverside, clinician):
+    """annotate_timeline (lists of thousands, in SQL) against timeline_on (the reference), for
+    every kind of plan history, on every day around each boundary and weekly for two years."""
+    from patients.models import Patient
+    from patients.selectors import annotate_day_in_phase, annotate_timeline
+    from tests.factories import PatientFactory
+
+    def patient_with(*steps):
+        patient = PatientFactory(clinic=riverside, primary_clinician=clinician)
+        for step in steps:
+            step(patient)
+        return patient
+
+    def held(patient):
+        plan = make_plan(patient, by=clinician)
+        plan_services.taper_plan_hold(plan=plan, by=clinician, reason="Flu", on=date(2026, 1, 25))
+
+    def completed_early(patient):
+        plan = make_plan(patient, by=clinician)
+        plan_services.taper_plan_complete(plan=plan, by=clinician, on=date(2026, 3, 1))
+
+    def stopped(patient):
+        plan = make_plan(patient, by=clinician)
+        plan_services.taper_plan_stop(plan=plan, by=clinician, reason="Moved", on=date(2026, 2, 9))
+
+    def then_another(patient):
+        make_plan(patient, code="alprazolam", dose="1", start=date(2026, 6, 1), by=clinician)
+
+    def resumed(patient):
+        plan = make_plan(patient, by=clinician)
+        plan_services.taper_plan_hold(plan=plan, by=clinician, reason="Flu", on=date(2026, 1, 25))
+        plan_services.taper_plan_resume(plan=plan, by=clinician, on=date(2026, 2, 10))
+
+    patients = [
+        patient_with(),
+        patient_with(lambda p: make_plan(p, by=clinician)),
+        patient_with(lambda p: make_plan(p, activate=False, by=clinician)),
+        patient_with(lambda p: make_plan(p, code="alprazolam", dose="1", by=clinician)),
+        patient_with(lambda p: make_plan(p, dose="0.5", percent="25", by=clinician)),
+        patient_with(held),
+        patient_with(resumed),
+        patient_with(completed_early),
+        patient_with(stopped, then_another),
+        patient_with(completed_early, then_another),
+    ]
+    boundaries = set()
+    for patient in patients:
+        for plan in patient.taper_plans.all():
+            for day in (plan.first_dose_on, plan.last_dose_on, plan.ended_on):
+                if day:
+                    boundaries.update(
+                        day + timedelta(days=offset) for offset in (-1, 0, 1, 21, 22, 28, 29)
+                    )
+                    boundaries.update(day + timedelta(days=365 + offset) for offset in (0, 1, 2))
+    days = sorted(boundaries | {START + timedelta(days=7 * week) for week in range(-2, 110)})
+    compared = 0
+    for day in days:
+        listed = annotate_timeline(
+            Patient.objects.filter(pk__in=[p.pk for p in patients]), {riverside.pk: day}
+        )
+        rows = annotate_day_in_phase(listed).values_list("pk", "tl_phase", "tl_day")
+        for pk, phase, day_in_phase in rows:
+            point = patient_timeline(Patient.objects.get(pk=pk), day)
+            assert (phase, day_in_phase) == (point.phase, point.day_in_phase), (pk, day)
+            compared += 1
+    assert compared == len(days) * len(patients)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from patients import tapering
 from patients.models import Medication, Patient, TaperPlan, TaperPlanRevision, TaperStep
 from patients.plan_services import formulary_for
+from patients.timeline import PlanFacts, StepFact
 from symptoms import scales
 from symptoms.models import Alert, PatientEvaluation, SymptomLog
 from taperapp.accounts.models import Clinic, Membership, User
@@ -79,6 +80,11 @@ class Command(BaseCommand):
                 [PatientEvaluation(patient=p, evaluated_at=now, data_seen_at=now) for p in people],
                 batch_size=BATCH,
             )
+        if connection.vendor == "postgresql":
+            # Fresh planner statistics, as autovacuum would gather soon after such a load:
+            # without them PostgreSQL plans for a tiny table (docs/benchmarks.md).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             f"seed_scale: {len(clinic_rows)} clinics, {len(people)} patients, {len(plans)} plans, "
             f"{logs} logs, {alerts} open alerts in {time.monotonic() - started:.1f} s"
@@ -157,6 +163,15 @@ class Command(BaseCommand):
             if status == "active" and last_dose < today:
                 plan_status, ended = "completed", last_dose
             by = staff[(patient.clinic_id, "clinician")]
+            facts = PlanFacts(
+                plan_id=None,
+                status=plan_status,
+                steps=tuple(StepFact(s.start_date, s.end_date, s.daily_dose_mg) for s in planned),
+                held_since=today - timedelta(days=5) if plan_status == "on_hold" else None,
+                ended_on=ended,
+                acute_window_days=medication.acute_window_days,
+                protracted_window_days=medication.protracted_window_days,
+            )
             plan = TaperPlan(
                 patient=patient,
                 medication=medication,
@@ -167,6 +182,8 @@ class Command(BaseCommand):
                 held_since=today - timedelta(days=5) if plan_status == "on_hold" else None,
                 hold_reason="Synthetic hold" if plan_status == "on_hold" else "",
                 end_reason="Completed." if plan_status == "completed" else "",
+                first_dose_on=facts.start_date,
+                last_dose_on=facts.last_dose_date(),
             )
             revision = TaperPlanRevision(
                 plan=plan,
@@ -309,8 +326,12 @@ class Command(BaseCommand):
     def _alerts(self, people, share, rng) -> int:
         now = timezone.now()
         rows = []
+        clinics_with_one = set()
         for patient in people:
-            if rng.random() >= share:
+            # Every clinic gets at least one, so each dashboard has rows at any size.
+            first_of_clinic = patient.clinic_id not in clinics_with_one
+            clinics_with_one.add(patient.clinic_id)
+            if rng.random() >= share and not first_of_clinic:
                 continue
             rule, severity = rng.choice(
                 [
