@@ -137,8 +137,8 @@ def render(figures: dict) -> str:
         f"- **B1** ({pages['floor']['n']} requests per page, interleaved, after 3 warm-up "
         "rounds; Django's test client in one process, so server time only: the whole "
         "middleware stack, sessions, audit rows and templates, no network). The floor is the "
-        "password-change page: signed in, the same base template and navigation, no patient "
-        f"data. Page sizes: "
+        "password-changed page: signed in, the same middleware, base template and navigation, "
+        f"no form and no patient data. Page sizes: "
         + ", ".join(
             f"{name} {pages[name]['bytes']:,} B"
             for name in ("floor", "dashboard", "worklist", "timeline")

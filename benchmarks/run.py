@@ -99,6 +99,12 @@ def main(argv=None) -> None:
     parser.add_argument("--ingest-per-client", type=int, default=60)
     parser.add_argument("--out", type=Path, help="default docs/ (var/bench-smoke with --smoke)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes for CI; writes var/")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite benchmarks.md from the benchmarks.json already in --out (after editing "
+        "benchmarks/notes.md), measuring nothing",
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.patients, args.small_patients, args.clinics, args.days = 200, 40, 4, 30
@@ -106,6 +112,10 @@ def main(argv=None) -> None:
     if args.out is None:
         args.out = BASE_DIR / "var" / "bench-smoke" if args.smoke else BASE_DIR / "docs"
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        figures = json.loads((args.out / "benchmarks.json").read_text())
+        (args.out / "benchmarks.md").write_text(report.render(figures))
+        return
     server = os.environ.get("DATABASE_URL", DEFAULT_DATABASE)
     broker = os.environ.get("CELERY_BROKER_URL", DEFAULT_BROKER)
     if not server.startswith(("postgres://", "postgresql://")):

@@ -58,8 +58,13 @@ def evaluate_patient(patient_id: str) -> int:
 def sweep() -> int:
     """Every 5 minutes: missed logs, and anyone whose data is newer than their evaluation."""
     due = alert_services.patients_due_for_evaluation(timezone.now())
-    for patient_id in due:
-        evaluate_patient.apply_async(args=[str(patient_id)])
+    # One broker connection for the whole batch, and no result to wait for: subscribing to a
+    # result per task was most of the sweep's time at 1,000 due (docs/benchmarks.md, B3).
+    with evaluate_patient.app.producer_or_acquire() as producer:
+        for patient_id in due:
+            evaluate_patient.apply_async(
+                args=[str(patient_id)], producer=producer, ignore_result=True
+            )
     return len(due)
 
 
