@@ -315,3 +315,37 @@ def test_evaluation_stays_within_its_query_budget(patient, clinician, no_queue):
         log(patient, clinician, total=8 + day % 3, minutes_ago=60 * 24 * day + 30)
     alert_services.evaluate_patient(patient.pk)
     assert _count(lambda: alert_services.evaluate_patient(patient.pk)) <= 15
+
+
+def test_the_dashboard_pages_the_most_urgent_first_and_counts_every_alert(
+    client_for, staff, riverside
+):
+    from symptoms.alert_views import DASHBOARD_PAGE_SIZE
+
+    now = timezone.now()
+    for index in range(DASHBOARD_PAGE_SIZE + 4):
+        critical = index < 3
+        Alert.objects.create(
+            patient=PatientFactory(clinic=riverside),
+            rule="seizure" if critical else "severe_score",
+            severity="critical" if critical else "high",
+            summary="Test",
+            evidence={},
+            trigger_key=f"t{index}",
+            opened_at=now - timedelta(minutes=index),
+            last_triggered_at=now,
+        )
+    client = client_for(staff)
+    first = client.get(reverse("alerts:dashboard"))
+    alerts = first.context["alerts"]
+    assert len(alerts) == DASHBOARD_PAGE_SIZE
+    assert [a.severity for a in alerts[:3]] == ["critical"] * 3  # critical first, then oldest
+    assert alerts[3].opened_at < alerts[4].opened_at
+    assert first.context["counts"]["high"] == DASHBOARD_PAGE_SIZE + 1
+    assert "Alerts 1–25 of 29" in first.content.decode()
+    second = client.get(reverse("alerts:dashboard"), {"page": 2, "severity": "high"})
+    assert len(second.context["alerts"]) == 1  # 26 high alerts: one on page 2
+    assert 'href="?severity=high&amp;page=1"' in second.content.decode()
+    rows = client.get(reverse("alerts:rows"), {"page": 2})  # the live refresh keeps the page
+    assert len(rows.context["alerts"]) == 4
+    assert client.get(reverse("alerts:dashboard"), {"page": "x"}).context["page"].number == 1

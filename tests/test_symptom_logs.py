@@ -458,3 +458,21 @@ def test_severity_bands_are_an_admin_setting(patient, clinician, client_for, adm
     assert record(patient, clinician, total=16).severity == "moderate"
     with pytest.raises(IntegrityError), transaction.atomic():
         SeverityBands.objects.filter(pk=1).update(severe_from=10)  # bands out of order
+
+
+def test_the_timeline_pages_its_log_table_but_charts_every_log(client_for, clinician, patient):
+    from symptoms.selectors import TIMELINE_LOGS_PER_PAGE
+
+    make_plan(patient, start=timezone.localdate() - timedelta(days=90))
+    for day in range(TIMELINE_LOGS_PER_PAGE + 5):
+        record(patient, clinician, total=8, when=timezone.now() - timedelta(days=day, hours=1))
+    client = client_for(clinician)
+    url = reverse("symptoms:timeline", kwargs={"pk": patient.pk})
+    first = client.get(url)
+    assert len(first.context["logs"]) == TIMELINE_LOGS_PER_PAGE
+    assert len(first.context["chart_data"]["totals"]) == TIMELINE_LOGS_PER_PAGE + 5
+    assert first.context["logs"][0].assessed_at > first.context["logs"][1].assessed_at
+    older = client.get(url, {"logs": 2})
+    assert len(older.context["logs"]) == 5
+    assert "Logs 51–55 of 55" in older.content.decode()
+    assert client.get(url, {"logs": "junk"}).context["log_page"].number == 1
