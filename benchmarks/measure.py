@@ -33,6 +33,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from benchmarks.run import say  # noqa: E402
 from patients.models import Patient, PlanStatus, TaperPlan  # noqa: E402
 from symptoms import alert_services, scales, tasks  # noqa: E402
 from symptoms.models import (  # noqa: E402
@@ -48,10 +49,6 @@ from taperapp.celery import ping  # noqa: E402
 from tests.workers import Worker, drain, wait_for  # noqa: E402
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def summary(samples_s: list[float]) -> dict:
@@ -95,7 +92,7 @@ class Scene:
         )
 
 
-def data_size() -> dict:
+def data_size(scene: Scene) -> dict:
     return {
         "clinics": Clinic.objects.filter(slug__startswith="scale-").count(),
         "patients": Patient.objects.count(),
@@ -103,7 +100,7 @@ def data_size() -> dict:
         "plans": TaperPlan.objects.count(),
         "symptom_logs": SymptomLog.objects.count(),
         "open_alerts": Alert.objects.filter(status="open").count(),
-        "patients_in_first_clinic": Scene().clinic.patients.count(),
+        "patients_in_first_clinic": scene.clinic.patients.count(),
     }
 
 
@@ -678,7 +675,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
     scene = Scene()
-    result: dict = {"size": data_size()}
+    result: dict = {"size": data_size(scene)}
     if args.counts_only:
         result["page_queries"] = page_query_counts(scene)
         args.json.write_text(json.dumps(result, indent=2, default=str))
@@ -693,9 +690,9 @@ def main() -> None:
     )
     try:
         wait_for(lambda: celery_app.control.ping(timeout=1.0), timeout=60, what="the worker")
-        log("B5 evaluation")
+        say("B5 evaluation")
         result["b5_evaluation"] = b5_evaluation(scene, repeats=20)
-        log("B1 pages")
+        say("B1 pages")
         result["b1_pages"] = b1_pages(scene, args.requests)
         if args.profiles:
             args.profiles.mkdir(parents=True, exist_ok=True)
@@ -704,11 +701,11 @@ def main() -> None:
                 key=lambda name: result["b1_pages"][name]["p50_ms"],
             )
             result["b1_pages"]["profile"] = profile_page(scene, slowest, args.profiles)
-        log("B2 alert latency")
+        say("B2 alert latency")
         result["b2_alert_latency"] = b2_alert_latency(scene, args.alert_rounds)
-        log("B3 sweep")
+        say("B3 sweep")
         result["b3_sweep"] = b3_sweep(worker, repeats=5, stale_share=0.1, out=args.profiles)
-        log("B4 ingest")
+        say("B4 ingest")
         result["b4_ingest"] = b4_ingest(scene, 8, args.ingest_per_client, args.port)
     finally:
         worker.stop()

@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
     Case,
@@ -135,7 +136,6 @@ def timeline_page(*, user: User, patient_id, log_page=1) -> dict:
     """Everything the patient timeline page shows, in a fixed number of queries: every current
     log on the chart (only the columns it draws), and the table one page of logs at a time,
     newest first."""
-    from django.core.paginator import Paginator
     from django.shortcuts import get_object_or_404
 
     patient = get_object_or_404(
@@ -193,26 +193,20 @@ WORKLIST_PAGE_SIZE = 50
 WORKLIST_SORT_NAMES = ("due", "name", "phase", "last_log", "total")
 
 
+class _CountedPaginator(Paginator):
+    """A Paginator whose count the caller already has (the worklist counts its patients and
+    the due ones in one query; a second COUNT would repeat every subquery)."""
+
+    def __init__(self, object_list, per_page, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # fills the cached_property
+
+
 @dataclass
-class WorklistPage:
+class Worklist:
     rows: list[WorklistRow]
-    number: int
-    pages: int
-    total: int  # active patients in the user's clinics
+    page: Page  # number, pages, "51–100 of 1,000" for the template
     due_count: int
-    first_index: int  # 1-based position of the first row, for "51–100 of 1,000"
-
-    @property
-    def last_index(self) -> int:
-        return self.first_index + len(self.rows) - 1
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.pages
 
 
 def _worklist_order(sort: str) -> list:
@@ -227,12 +221,12 @@ def _worklist_order(sort: str) -> list:
     return orders.get(sort, orders["due"])
 
 
-def worklist(*, user: User, sort: str = "due", page: int = 1) -> WorklistPage:
+def worklist(*, user: User, sort: str = "due", page=1) -> Worklist:
     """The "Today" worklist: active patients of the user's clinics, with where they stand,
     one page at a time. Phase, due-ness and the order are computed in SQL
     (patients.selectors.annotate_timeline) so a clinic of thousands costs one page of rows;
-    the rows shown are then placed on the timeline by patients/timeline.py itself. Four
-    queries whatever the size: clinics, counts, the page, its plans (and their steps)."""
+    the rows shown are then placed on the timeline by patients/timeline.py itself. Five
+    queries whatever the size: clinics, counts, the page, its plans, their steps."""
     clinics = list(clinics_for_user(user))
     today_by_clinic = {clinic.pk: timezone.localdate(timezone=clinic.zone) for clinic in clinics}
     day_start = {
@@ -261,12 +255,9 @@ def worklist(*, user: User, sort: str = "due", page: int = 1) -> WorklistPage:
         ),
     )
     counts = patients.aggregate(total=Count("pk"), due=Count("pk", filter=Q(wl_due=True)))
-    pages = max(1, -(-counts["total"] // WORKLIST_PAGE_SIZE))
-    number = min(max(1, page), pages)
-    offset = (number - 1) * WORKLIST_PAGE_SIZE
     if sort == "phase":
         patients = annotate_day_in_phase(patients)
-    shown = (
+    ordered = (
         patients.annotate(
             last_total=Subquery(newest.values("total")[:1]),
             last_severity=Subquery(newest.values("severity")[:1]),
@@ -274,10 +265,12 @@ def worklist(*, user: User, sort: str = "due", page: int = 1) -> WorklistPage:
         )
         .select_related("clinic", "primary_clinician")
         .prefetch_related(timeline_plans_prefetch())
-        .order_by(*_worklist_order(sort))[offset : offset + WORKLIST_PAGE_SIZE]
+        .order_by(*_worklist_order(sort))
     )
+    # get_page forgives a malformed or out-of-range number: the nearest page, never an error.
+    shown = _CountedPaginator(ordered, WORKLIST_PAGE_SIZE, counts["total"]).get_page(page)
     rows = []
-    for patient in shown:
+    for patient in shown.object_list:
         today = today_by_clinic[patient.clinic_id]
         point = patient_timeline(patient, today, patient.timeline_plans)
         assessed = (
@@ -296,11 +289,4 @@ def worklist(*, user: User, sort: str = "due", page: int = 1) -> WorklistPage:
                 due=not assessed and point.phase in clinical.DUE_PHASES,
             )
         )
-    return WorklistPage(
-        rows=rows,
-        number=number,
-        pages=pages,
-        total=counts["total"],
-        due_count=counts["due"],
-        first_index=offset + 1 if rows else 0,
-    )
+    return Worklist(rows=rows, page=shown, due_count=counts["due"])

@@ -194,13 +194,9 @@ def worklist_view(request):
     sort = request.GET.get("sort", "due")
     if sort not in WORKLIST_SORT_NAMES:
         sort = "due"  # an unknown sort is the default order, never an error
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1  # a malformed page number shows the first page
-    page = worklist(user=request.user, sort=sort, page=number)
+    listed = worklist(user=request.user, sort=sort, page=request.GET.get("page", 1))
     return render(
         request,
         "symptoms/worklist.html",
-        {"page": page, "rows": page.rows, "sort": sort, "due_count": page.due_count},
+        {"page": listed.page, "rows": listed.rows, "sort": sort, "due_count": listed.due_count},
     )
