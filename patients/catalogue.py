@@ -28,7 +28,7 @@ def seed_medication_catalogue(medication_model, strength_model, equivalence_mode
             half_life_class=entry["half_life_class"],
             half_life_hours=entry["half_life_hours"],
             onset_window_days=clinical.ONSET_WINDOW_DAYS[entry["half_life_class"]],
-            acute_window_days=clinical.ACUTE_WINDOW_DAYS,
+            acute_window_days=clinical.ACUTE_WINDOW_DAYS[entry["half_life_class"]],
             protracted_window_days=clinical.PROTRACTED_WINDOW_DAYS,
             lowest_practical_dose_mg=min(units),
         )

@@ -19,15 +19,41 @@ MAX_FIRST_REDUCTION_PERCENT = Decimal("10")  # "first reductions of 5-10%"
 # [confirmed]; outpatient unsuitability: SA Health [confirmed].
 HIGH_RISK_DAILY_DE_MG = Decimal("15")  # high risk above 15 mg DE (> 1.5 mg clonazepam)
 OUTPATIENT_UNSUITABLE_DAILY_DE_MG = Decimal("50")  # > 50 mg DE: outpatient taper unsuitable
+# The high band of Table 2 per drug: "more than 15 mg diazepam equivalents (e.g. >1.5 mg
+# clonazepam, >3 mg lorazepam, >2 mg alprazolam)" [confirmed: 2025 Joint Guideline, Table 2,
+# footnote f]; diazepam itself: > 15 mg [confirmed]. Drugs Table 2 does not name: 15 mg DE
+# converted with the larger of the two equivalents of the catalogue, as the named examples do
+# [site policy]. A daily dose above this is a drug factor of seizure risk (patients/risk.py).
+HIGH_BAND_DAILY_MG = {
+    "clonazepam": Decimal("1.5"),
+    "lorazepam": Decimal("3"),
+    "alprazolam": Decimal("2"),
+    "diazepam": Decimal("15"),
+    "chlordiazepoxide": Decimal("37.5"),
+    "oxazepam": Decimal("45"),
+    "temazepam": Decimal("30"),
+    "clorazepate": Decimal("22.5"),
+    "triazolam": Decimal("0.75"),
+}
 
-# --- Timeline windows (domain.md §1). Onset after the last dose by half-life class: short-
-# acting within about 1-2 days, long-acting usually 2-10 days [confirmed: NHS Scotland, DSM-IV
-# text, WikiTox]. Acute phase defaults to 28 days after the last dose (usually 10-14 days, up
-# to 3-4 weeks) [confirmed: WikiTox]. Protracted withdrawal: to 12 months by default
-# [confirmed: Ashton 1995; the 12-month end is site policy].
+# --- Timeline windows by half-life class (domain.md §1), all counted from the last dose.
+# Onset: short-acting drugs within about 1-2 days; long-acting usually 2-10 days
+# [confirmed: NHS Scotland, DSM-IV text, WikiTox]. Acute phase: usually 10-14 days from onset,
+# can run to about 3-4 weeks ("around 3 weeks" in the seed text) [confirmed: WikiTox]. So the
+# acute window is the onset window plus 3 weeks: 23 days for a short-acting drug, 31 for a
+# long-acting one [the sum is site policy; per medication, admin-editable]. Protracted
+# withdrawal runs many weeks to months, sometimes a year or more [confirmed: Ashton 1995]; the
+# 12-month end is [site policy]. Seizure risk peaks 24-72 h after stopping a short-acting drug
+# [secondary: alprazolam label], inside its onset window.
 ONSET_WINDOW_DAYS = {"short": 2, "long": 10}
-ACUTE_WINDOW_DAYS = 28
+ACUTE_COURSE_DAYS = 21
+ACUTE_WINDOW_DAYS = {
+    kind: onset + ACUTE_COURSE_DAYS for kind, onset in ONSET_WINDOW_DAYS.items()
+}  # short 23, long 31
 PROTRACTED_WINDOW_DAYS = 365  # counted from the last dose
+# The acute window every medication had before windows followed the half-life class
+# (migration 0007 moves rows still at this value to their class's window).
+FORMER_ACUTE_WINDOW_DAYS = 28
 
 # After a dose cut, symptoms may take up to a week to appear [confirmed: 2025 Joint Guideline
 # patient guide; Maudsley 2024]. The per-reduction view and the alert rules look this far after

@@ -177,20 +177,6 @@ class Patient(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
-    @property
-    def seizure_risk_factors(self) -> list[str]:
-        """Labels of the risk factors present, for display and the seizure_risk rule."""
-        names = [
-            "seizure_history",
-            "alcohol_use",
-            "opioid_use",
-            "other_sedative_use",
-            "prior_complicated_withdrawal",
-        ]
-        return [
-            str(self._meta.get_field(name).verbose_name) for name in names if getattr(self, name)
-        ]
-
 
 class HalfLifeClass(models.TextChoices):
     SHORT = "short", _("Short-acting")
@@ -441,6 +427,11 @@ class TaperPlan(models.Model):
         from .timeline import PlanFacts, StepFact
 
         steps = self.current_revision.steps.all() if self.current_revision else []
+        if self.status == PlanStatus.STOPPED and (
+            self.activated_at is None
+            or (steps and self.ended_on and self.ended_on < steps[0].start_date)
+        ):
+            steps = []  # stopped before a first dose was taken: not part of the timeline
         return PlanFacts(
             plan_id=self.pk,
             status=self.status,

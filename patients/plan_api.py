@@ -242,6 +242,16 @@ class PatientPlansMixin:
         return Response(TimelineSerializer(patient_timeline(patient, on)).data)
 
 
+class CompleteSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="Required when the current dose is above the lowest practical dose (an early "
+        "completion is an abrupt stop).",
+    )
+
+
 class TaperPlanViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A plan and its changes over time. Every change is a service call; nothing is deleted."""
 
@@ -297,11 +307,23 @@ class TaperPlanViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             plan_services.taper_plan_step_back(plan=plan, by=request.user, reason=reason), request
         )
 
-    @extend_schema(request=None, responses=TaperPlanDetailSerializer)
+    @extend_schema(
+        request=CompleteSerializer,
+        responses=TaperPlanDetailSerializer,
+        description="Complete the plan. When today's dose is above the medication's lowest "
+        "practical dose this is an early completion, an abrupt stop: `reason` is then required "
+        "(400 without it) and today becomes the last dose (the timeline is `acute` tomorrow).",
+    )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
+        plan = self._plan(pk)
+        body = CompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         return _plan_response(
-            plan_services.taper_plan_complete(plan=self._plan(pk), by=request.user), request
+            plan_services.taper_plan_complete(
+                plan=plan, by=request.user, reason=body.validated_data.get("reason", "")
+            ),
+            request,
         )
 
     @extend_schema(request=ReasonSerializer, responses=TaperPlanDetailSerializer)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from taperapp.accounts.models import User
 
-from . import clinical, tapering
+from . import clinical, risk, tapering
 from .models import (
     RUNNING_STATUSES,
     Medication,
@@ -61,13 +61,6 @@ def formulary_for(medication: Medication) -> tapering.Formulary:
     )
 
 
-def patient_risk_labels(patient: Patient, on: date) -> list[str]:
-    risks = list(patient.seizure_risk_factors)
-    if patient.age_on(on) >= clinical.OLDER_AGE_YEARS:
-        risks.append(_("age %(age)s") % {"age": patient.age_on(on)})
-    return risks
-
-
 def check_schedule(
     steps: list[tapering.PlannedStep], *, patient: Patient, params: PlanParameters
 ) -> list[tapering.GuidelineWarning]:
@@ -78,7 +71,7 @@ def check_schedule(
         medication_name=medication.name,
         diazepam_equivalents=medication.diazepam_equivalents(steps[0].daily_dose_mg),
         requested_percent=params.reduction_percent if params.method == PlanMethod.PERCENT else None,
-        patient_risks=patient_risk_labels(patient, steps[0].start_date),
+        patient_risks=risk.patient_factors(patient, steps[0].start_date),
     )
     return tapering.check_guidelines(steps, context)
 
@@ -471,16 +464,52 @@ def taper_plan_revise(
     return _changed(plan)
 
 
+def early_completion(plan: TaperPlan, on: date) -> Decimal | None:
+    """The dose a completion on ``on`` would stop abruptly: the current dose when it is above
+    the medication's lowest practical dose (design §6), else None (a taper that has reached its
+    last step may be completed without more ado)."""
+    dose = plan.dose_on(on)
+    if dose is None or dose <= plan.medication.lowest_practical_dose_mg:
+        return None
+    return dose
+
+
 @transaction.atomic
-def taper_plan_complete(*, plan: TaperPlan, by: User, on: date | None = None) -> TaperPlan:
+def taper_plan_complete(
+    *, plan: TaperPlan, by: User, reason: str = "", on: date | None = None
+) -> TaperPlan:
+    """End the taper. Completing above the lowest practical dose is an abrupt stop from the
+    current dose: it needs a reason, and the timeline makes that day the last dose."""
     plan = _lock(plan, "complete")
     today = on or _today(plan)
     planned_last = plan.last_dose_date()
+    abrupt_from = early_completion(plan, today)
+    reason = (reason or "").strip()
+    if abrupt_from is not None and not reason:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "The current dose is %(dose)s mg, above the lowest practical dose "
+                    "(%(lowest)s mg): completing now is an abrupt stop, with a risk of "
+                    "withdrawal seizures. Give the reason."
+                )
+                % {
+                    "dose": abrupt_from.normalize(),
+                    "lowest": plan.medication.lowest_practical_dose_mg.normalize(),
+                }
+            }
+        )
     plan.status = PlanStatus.COMPLETED
     plan.ended_on = min(today, planned_last) if planned_last else today
     plan.held_since = None
     plan.hold_reason = ""
-    plan.end_reason = _("Completed.")
+    if abrupt_from is not None:
+        plan.end_reason = _("Completed early from %(dose)s mg (abrupt stop): %(why)s") % {
+            "dose": abrupt_from.normalize(),
+            "why": reason,
+        }
+    else:
+        plan.end_reason = reason or _("Completed.")
     plan.save(
         update_fields=[
             "status",

@@ -129,6 +129,9 @@ class PlanDetailView(PermissionRequiredMixin, PlanScopedMixin, DetailView):
                 "revisions": sorted(plan.revisions.all(), key=lambda r: -r.number),
                 "timeline": patient_timeline(plan.patient, today),
                 "last_dose_date": plan.last_dose_date(),
+                "early_completion_from": plan_services.early_completion(plan, today)
+                if plan.is_running
+                else None,
                 "allowed": {
                     action: plan.status in statuses
                     for action, statuses in plan_services.ALLOWED_FROM.items()
@@ -158,7 +161,9 @@ ACTIONS = {
         _("Stepped back to the previous dose."),
     ),
     "complete": (
-        lambda plan, user, reason: plan_services.taper_plan_complete(plan=plan, by=user),
+        lambda plan, user, reason: plan_services.taper_plan_complete(
+            plan=plan, by=user, reason=reason
+        ),
         _("Plan completed."),
     ),
     "stop": (

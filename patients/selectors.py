@@ -174,15 +174,7 @@ def annotate_timeline(patients: QuerySet, today_by_clinic: dict) -> QuerySet:
             When(tl_first__isnull=True, then=Value(Phase.PRE_TAPER)),
             When(
                 Q(tl_last__isnull=True) | Q(tl_last__gte=F("tl_today")),
-                then=Case(
-                    # A stopped plan no longer governs the dose after it ended.
-                    When(
-                        tl_status=PlanStatus.STOPPED,
-                        tl_ended__lt=F("tl_today"),
-                        then=Value(Phase.PRE_TAPER),
-                    ),
-                    default=Value(Phase.TAPERING),
-                ),
+                then=Value(Phase.TAPERING),
             ),
             When(LessThanOrEqual(after_last, F("tl_acute")), then=Value(Phase.ACUTE)),
             When(LessThanOrEqual(after_last, F("tl_protracted")), then=Value(Phase.PROTRACTED)),

@@ -3,8 +3,10 @@
 The phase is derived, never typed in: ``pre_taper`` before any plan runs, ``tapering`` from a
 plan's first day through its last dose, ``acute`` from the day after the last dose through the
 medication's acute window, ``protracted`` through its protracted window, then
-``post_withdrawal``. A plan on hold keeps its current dose; a stopped plan no longer governs
-the dose (the taper was abandoned), so the phase after it is ``pre_taper`` again.
+``post_withdrawal``. A plan on hold keeps its current dose. A stopped plan, and a plan completed
+before its planned end, stopped abruptly: the day it ended is the last dose and the acute
+window opens the next day (design §6), which is when withdrawal risk peaks. A plan stopped
+before its first dose was ever taken does not count.
 """
 
 from __future__ import annotations
@@ -68,15 +70,14 @@ class PlanFacts:
             return None
         if self.status == "on_hold" and self.held_since and on >= self.held_since:
             return self.planned_dose_on(self.held_since)  # the current dose continues
-        if self.status == "stopped" and self.ended_on and on > self.ended_on:
-            return None
-        if self.status == "completed" and self.ended_on and on > self.ended_on:
+        if self.status in ("stopped", "completed") and self.ended_on and on > self.ended_on:
             return Decimal("0")
         return self.planned_dose_on(on)
 
     def last_dose_date(self) -> date | None:
-        if self.status == "stopped":
-            return None
+        if self.status == "stopped" and self.ended_on:
+            planned = self._planned_last_dose()
+            return min(planned, self.ended_on) if planned else self.ended_on
         if self.status == "on_hold":
             return None  # unknown until the plan resumes
         if self.status == "completed" and self.ended_on:
@@ -118,15 +119,28 @@ class TimelinePoint:
         return _(Phase.LABELS[self.phase])
 
     def in_words(self) -> str:
-        """E.g. "Day 12 of acute withdrawal · last reduction 3 days ago"."""
+        """E.g. "Day 18 of tapering · 1.875 mg a day · last reduction 3 days ago", or
+        "Acute-withdrawal window, day 3 after the last dose". After the last dose the words
+        state time since that dose, not a diagnosis: a patient in the protracted window may
+        well have no symptoms at all."""
         if self.phase == Phase.PRE_TAPER:
             parts = [_("No taper running")]
-        elif self.phase == Phase.POST_WITHDRAWAL:
-            parts = [_("Past the protracted withdrawal window")]
+        elif self.phase == Phase.TAPERING:
+            parts = [_("Day %(day)s of tapering") % {"day": self.day_in_phase}]
+        elif self.phase == Phase.ACUTE:
+            parts = [
+                _("Acute-withdrawal window, day %(day)s after the last dose")
+                % {"day": self.days_since_last_dose}
+            ]
+        elif self.phase == Phase.PROTRACTED:
+            parts = [
+                _("Protracted-withdrawal window, week %(week)s after the last dose")
+                % {"week": self.weeks_since_last_dose}
+            ]
         else:
             parts = [
-                _("Day %(day)s of %(phase)s")
-                % {"day": self.day_in_phase, "phase": self.phase_label}
+                _("Past the protracted-withdrawal window, week %(week)s after the last dose")
+                % {"week": self.weeks_since_last_dose}
             ]
         if self.phase == Phase.TAPERING and self.daily_dose_mg is not None:
             parts.append(_("%(dose)s mg a day") % {"dose": self.daily_dose_mg.normalize()})
@@ -143,6 +157,17 @@ class TimelinePoint:
                 _("last dose %(date)s") % {"date": self.last_dose_date.strftime("%-d %b %Y")}
             )
         return " · ".join(parts)
+
+    @property
+    def days_since_last_dose(self) -> int | None:
+        if self.last_dose_date is None or self.on <= self.last_dose_date:
+            return None
+        return (self.on - self.last_dose_date).days
+
+    @property
+    def weeks_since_last_dose(self) -> int | None:
+        days = self.days_since_last_dose
+        return None if days is None else (days - 1) // 7 + 1
 
 
 def timeline_on(plans: list[PlanFacts], on: date) -> TimelinePoint:
@@ -161,8 +186,6 @@ def timeline_on(plans: list[PlanFacts], on: date) -> TimelinePoint:
     last_dose = governing.last_dose_date()
     dose = governing.dose_on(on)
     if last_dose is None or on <= last_dose:
-        if governing.status == "stopped" and dose is None:
-            return TimelinePoint(on, Phase.PRE_TAPER, None, None, None, None, governing.plan_id)
         reduced = governing.last_reduction_on_or_before(on)
         return TimelinePoint(
             on,

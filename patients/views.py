@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView
 
+from . import risk
 from .filters import PatientFilter
 from .forms import DischargeForm, PatientForm
 from .selectors import (
@@ -66,13 +67,16 @@ class PatientDetailView(PermissionRequiredMixin, DetailView):
         today = timezone.localdate(timezone=patient.clinic.zone)
         plans = list(plans_with_steps(patient.taper_plans.all()))
         running = next((plan for plan in plans if plan.is_running), None)
+        timeline = patient_timeline(patient, today, plans)
+        governing = next((plan for plan in plans if plan.pk == timeline.plan_id), None)
         context.update(
             {
+                "risks": risk.risk_profile(patient, today, risk.drug_context(governing)),
                 "today": today,
                 "plans": plans,
                 "running_plan": running,
                 "today_dose": running.dose_on(today) if running else None,
-                "timeline": patient_timeline(patient, today, plans),
+                "timeline": timeline,
             }
         )
         return context

@@ -91,3 +91,12 @@ def assignable_users(alert: Alert) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+def open_alerts_for_patient(patient) -> list[Alert]:
+    """A patient's unresolved alerts, most severe first (the top of the patient page)."""
+    return list(
+        Alert.objects.filter(patient=patient, status__in=UNRESOLVED)
+        .annotate(severity_order=SEVERITY_ORDER)
+        .order_by("-severity_order", "opened_at")
+    )

@@ -9,7 +9,9 @@ escalations claim an alert with a compare-and-set UPDATE and go on only if they 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,8 +20,8 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from patients import risk
 from patients.models import Patient, PlanStatus, TaperPlan
-from patients.plan_services import patient_risk_labels
 from patients.timeline import Phase, timeline_on
 from taperapp.accounts.models import User
 
@@ -31,6 +33,7 @@ from .models import (
     AlertEvent,
     AlertStatus,
     AlertThresholds,
+    AlertTrigger,
     EventKind,
     LogStatus,
     PatientEvaluation,
@@ -61,18 +64,81 @@ def _log_view(log: SymptomLog) -> rules.LogView:
     return rules.LogView(
         id=str(log.pk),
         assessed_at=log.assessed_at,
+        entered_at=log.created_at,
         total=log.total,
-        items=log.items,
+        items=log.items or {},
         heart_rate=log.heart_rate,
         systolic_bp=log.systolic_bp,
         diastolic_bp=log.diastolic_bp,
         temperature_c=log.temperature_c,
         respiratory_rate=log.respiratory_rate,
+        spo2=log.spo2,
+        supplemental_oxygen=log.supplemental_oxygen,
+        consciousness=log.consciousness,
         seizure=log.seizure,
         hallucinations=log.hallucinations,
         confusion=log.confusion,
         suicidal_ideation=log.suicidal_ideation,
+        dose_taken_mg=log.dose_taken_mg,
     )
+
+
+def _reductions(plans, facts, today) -> list[rules.Reduction]:
+    """Every dose cut the plans made up to today, and each abrupt stop (a stop or an early
+    completion above the lowest practical dose) as a cut to zero the day after it."""
+    cuts = []
+    for plan in plans:
+        plan_facts = facts[plan.pk]
+        previous = None
+        for step in plan_facts.steps:
+            if step.start_date > today:
+                break
+            if plan.status == PlanStatus.ON_HOLD and step.start_date > plan.held_since:
+                break
+            if plan_facts.ended_on and step.start_date > plan_facts.ended_on:
+                break
+            if previous is not None and step.daily_dose_mg < previous:
+                cuts.append(rules.Reduction(step.start_date, previous, step.daily_dose_mg))
+            previous = step.daily_dose_mg
+        stopped_from = risk.abrupt_stop_from(risk.drug_context(plan))
+        if stopped_from is not None and plan_facts.ended_on < today:
+            cuts.append(
+                rules.Reduction(
+                    plan_facts.ended_on + timedelta(days=1),
+                    stopped_from,
+                    Decimal(0),
+                    abrupt_stop=True,
+                )
+            )
+    return sorted(cuts, key=lambda cut: cut.on)
+
+
+def _unjustified_fast_change(governing, today, thresholds) -> tuple | None:
+    """The current schedule's fastest fall within the pace window up to today, when that
+    schedule was saved without a justification and goes faster than the pace. The final step
+    to zero from the lowest practical dose is how every taper ends, not a departure."""
+    if governing is None or governing.current_revision.justification.strip():
+        return None
+    steps = [s for s in governing.current_revision.steps.all() if s.start_date <= today]
+    lowest = governing.medication.lowest_practical_dose_mg
+    pace, days = Decimal(thresholds.taper_pace_percent), thresholds.taper_pace_days
+    worst = None
+    for index, step in enumerate(steps):
+        if step.daily_dose_mg == 0 and index and steps[index - 1].daily_dose_mg <= lowest:
+            continue
+        window_start = step.start_date - timedelta(days=days)
+        earlier = [
+            s.daily_dose_mg
+            for s in steps[:index]
+            if s.end_date is None or s.end_date >= window_start
+        ]
+        high = max(earlier, default=None)
+        if not high:
+            continue
+        fall = (high - step.daily_dose_mg) / high * 100
+        if fall > pace and (worst is None or fall > worst[3]):
+            worst = (f"revision:{governing.current_revision.pk}", high, step.daily_dose_mg, fall)
+    return None if worst is None else (*worst, days)
 
 
 def build_history(patient: Patient, now: datetime) -> rules.History:
@@ -82,29 +148,21 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
     plans = list(
         patient.taper_plans.exclude(status=PlanStatus.DRAFT)
         .select_related("medication", "current_revision")
-        .prefetch_related("current_revision__steps")
+        .prefetch_related("current_revision__steps", "medication__strengths")
     )
     facts = {plan.pk: plan.facts() for plan in plans}
     point = timeline_on(list(facts.values()), today)
     governing = next((plan for plan in plans if plan.pk == point.plan_id), None)
-    logs = patient.symptom_logs.filter(
-        status=LogStatus.CURRENT,
-        assessed_at__gte=now - timedelta(days=rules.LOOKBACK_DAYS),
-        assessed_at__lte=now,
-    ).order_by("assessed_at")
-    reductions = []
-    for plan in plans:
-        plan_facts = facts[plan.pk]
-        previous = None
-        for step in plan_facts.steps:
-            if step.start_date > today:
-                break
-            if plan.status == PlanStatus.ON_HOLD and step.start_date > plan.held_since:
-                break
-            if previous is not None and step.daily_dose_mg < previous:
-                reductions.append(rules.Reduction(step.start_date, previous, step.daily_dose_mg))
-            previous = step.daily_dose_mg
-    reductions.sort(key=lambda cut: cut.on)
+    logs = [
+        _log_view(log)
+        for log in patient.symptom_logs.filter(
+            status=LogStatus.CURRENT,
+            assessed_at__gte=now - timedelta(days=rules.LOOKBACK_DAYS),
+            # A device may date a log a few minutes ahead of the server (CLOCK_SKEW_MINUTES):
+            # such a log is judged now, not missed until it is "due".
+            assessed_at__lte=now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES),
+        ).order_by("assessed_at", "created_at")
+    ]
     phase_started = None
     if point.phase == Phase.TAPERING and governing is not None:
         phase_started = datetime.combine(
@@ -115,27 +173,34 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
             point.last_dose_date + timedelta(days=1), datetime.min.time(), tzinfo=zone
         )
     thresholds = thresholds_for(patient.clinic)
-    window_doses = []
-    if governing is not None:
-        governing_facts = facts[governing.pk]
-        for back in range(1, thresholds.taper_pace_days + 1):
-            dose = governing_facts.dose_on(today - timedelta(days=back))
-            if dose is not None:
-                window_doses.append(dose)
+    first_day = today - timedelta(days=rules.LOOKBACK_DAYS + thresholds.taper_pace_days)
+    all_facts = list(facts.values())
+    planned_doses = {}
+    day = first_day
+    while day <= today + timedelta(days=1):
+        planned_doses[day] = timeline_on(all_facts, day).daily_dose_mg
+        day += timedelta(days=1)
+    drug = risk.drug_context(governing)
+    state_days = {
+        timezone.localtime(log.assessed_at, zone).date()
+        for log in logs
+        if log.assessed_at >= now - timedelta(days=rules.STATE_LOOKBACK_DAYS)
+    }
     return rules.History(
         now=now,
         zone=zone,
-        logs=[_log_view(log) for log in logs],
+        logs=logs,
         thresholds=thresholds,
         severe_from=SeverityBands.current().severe_from,
-        risk_factors=patient_risk_labels(patient, today),
+        risk_factors=risk.patient_factors(patient, today),
+        drug_factors={day: risk.drug_factors(drug, day) for day in state_days},
         phase=point.phase,
         phase_started=phase_started,
-        reductions=reductions,
+        reductions=_reductions(plans, facts, today),
         last_dose_date=point.last_dose_date,
         onset_window_days=governing.medication.onset_window_days if governing else None,
-        dose_today=point.daily_dose_mg,
-        highest_dose_in_pace_window=max(window_doses) if window_doses else None,
+        planned_doses=planned_doses,
+        unjustified_fast_change=_unjustified_fast_change(governing, today, thresholds),
     )
 
 
@@ -155,10 +220,24 @@ def _queue_notification(alert_id, reason: str):
     enqueue(notify_alert, str(alert_id), reason)
 
 
-def _update(alert: Alert, finding: rules.Finding, now: datetime) -> str | None:
-    """Apply a repeat finding to an unresolved alert; returns the event kind, or None when the
-    finding is what the alert already shows (re-evaluation of the same data)."""
-    new_trigger = finding.trigger_key != alert.trigger_key
+MAX_EVIDENCE_LOGS = 20
+
+
+def _merged_evidence(old: dict, finding: rules.Finding) -> dict:
+    """The finding's evidence, keeping the logs the alert already cited (newest 20, by
+    assessed_at), so an alert raised by several logs shows each of them."""
+    evidence = finding.evidence | {"rule_version": finding.version}
+    if "logs" in finding.evidence and old.get("logs"):
+        cited = {entry["log"]: entry for entry in old["logs"] if isinstance(entry, dict)}
+        cited.update({entry["log"]: entry for entry in finding.evidence["logs"]})
+        ordered = sorted(cited.values(), key=lambda entry: entry.get("assessed_at") or "")
+        evidence["logs"] = ordered[-MAX_EVIDENCE_LOGS:]
+    return evidence
+
+
+def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bool) -> str | None:
+    """Apply a finding to an unresolved alert; returns the event kind, or None when it adds
+    nothing the alert does not already show."""
     raised = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[alert.severity]
     if not new_trigger and not raised:
         return None
@@ -168,56 +247,107 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime) -> str | None:
         alert.last_triggered_at = now
     if raised:
         alert.severity = finding.severity  # only ever upwards
-    alert.evidence = finding.evidence | {"rule_version": finding.version}
+    alert.evidence = _merged_evidence(alert.evidence, finding)
     alert.summary = finding.summary[:300]
     alert.rule_version = finding.version
     alert.save()
     kind = EventKind.SEVERITY_RAISED if raised else EventKind.RETRIGGERED
-    _event(alert, kind, now, note=finding.summary, trigger_count=alert.trigger_count)
+    _event(
+        alert,
+        kind,
+        now,
+        note=finding.summary,
+        trigger_count=alert.trigger_count,
+        trigger=finding.trigger_key,
+    )
     if raised and alert.severity in NOTIFY_SEVERITIES:
         _queue_notification(alert.pk, f"raised:{alert.severity}")
     return kind
 
 
-def alert_upsert(patient: Patient, finding: rules.Finding, now: datetime) -> Alert | None:
+@dataclass(frozen=True)
+class Touched:
+    """An alert an evaluation opened or updated, and what fired it."""
+
+    alert: Alert
+    kind: str
+    trigger_key: str
+
+
+def _raised_triggers(patient: Patient, now: datetime) -> dict:
+    """(rule, trigger key) -> the highest severity already raised for it. Triggers are logs,
+    cuts and silences of the look-back, and an alert is raised after what fired it, so only
+    the triggers recorded since then are read."""
+    since = now - timedelta(days=rules.LOOKBACK_DAYS + 1)
+    return {
+        (rule, key): severity
+        for rule, key, severity in AlertTrigger.objects.filter(
+            patient=patient, at__gte=since
+        ).values_list("rule", "key", "severity")
+    }
+
+
+def alert_upsert(
+    patient: Patient, finding: rules.Finding, now: datetime, raised: dict | None = None
+) -> Touched | None:
+    """Raise one finding: skipped when its trigger was already raised at this severity or
+    higher (the alert may be open, or closed by staff: the same log never reopens it);
+    otherwise it updates the unresolved alert of its rule or opens one."""
+    if raised is None:
+        raised = _raised_triggers(patient, now)
+    prior = raised.get((finding.rule, finding.trigger_key))
+    if prior is not None and SEVERITY_RANK[prior] >= SEVERITY_RANK[finding.severity]:
+        return None
     existing = (
         Alert.objects.select_for_update()
         .filter(patient=patient, rule=finding.rule, status__in=UNRESOLVED)
         .first()
     )
     if existing is not None:
-        _update(existing, finding, now)
-        return existing
-    if Alert.objects.filter(
-        patient=patient, rule=finding.rule, trigger_key=finding.trigger_key
-    ).exists():
-        return None  # already raised and closed for this very trigger: staff have handled it
-    alert = Alert(
+        kind = _update(existing, finding, now, new_trigger=prior is None)
+        alert = existing
+    else:
+        alert = Alert(
+            patient=patient,
+            rule=finding.rule,
+            rule_version=finding.version,
+            severity=finding.severity,
+            summary=finding.summary[:300],
+            evidence=finding.evidence | {"rule_version": finding.version},
+            trigger_key=finding.trigger_key,
+            opened_at=now,
+            last_triggered_at=now,
+        )
+        try:
+            with transaction.atomic():
+                alert.save(force_insert=True)
+        except IntegrityError:
+            # Another evaluation opened it a moment ago: update that one instead.
+            alert = Alert.objects.select_for_update().get(
+                patient=patient, rule=finding.rule, status__in=UNRESOLVED
+            )
+            kind = _update(alert, finding, now, new_trigger=prior is None)
+        else:
+            kind = EventKind.OPENED
+            age = (now - finding.data_at).total_seconds() if finding.data_at else None
+            _event(
+                alert,
+                EventKind.OPENED,
+                now,
+                note=finding.summary,
+                data_age_seconds=age,
+                trigger=finding.trigger_key,
+            )
+            if alert.severity in NOTIFY_SEVERITIES:
+                _queue_notification(alert.pk, "opened")
+    AlertTrigger.objects.update_or_create(
         patient=patient,
         rule=finding.rule,
-        rule_version=finding.version,
-        severity=finding.severity,
-        summary=finding.summary[:300],
-        evidence=finding.evidence | {"rule_version": finding.version},
-        trigger_key=finding.trigger_key,
-        opened_at=now,
-        last_triggered_at=now,
+        key=finding.trigger_key,
+        defaults={"alert": alert, "severity": finding.severity, "at": now},
     )
-    try:
-        with transaction.atomic():
-            alert.save(force_insert=True)
-    except IntegrityError:
-        # Another evaluation opened it a moment ago: update that one instead.
-        existing = Alert.objects.select_for_update().get(
-            patient=patient, rule=finding.rule, status__in=UNRESOLVED
-        )
-        _update(existing, finding, now)
-        return existing
-    age = (now - finding.data_at).total_seconds() if finding.data_at else None
-    _event(alert, EventKind.OPENED, now, note=finding.summary, data_age_seconds=age)
-    if alert.severity in NOTIFY_SEVERITIES:
-        _queue_notification(alert.pk, "opened")
-    return alert
+    raised[(finding.rule, finding.trigger_key)] = finding.severity
+    return None if kind is None else Touched(alert, kind, finding.trigger_key)
 
 
 def _newest_data_at(patient: Patient):
@@ -227,9 +357,9 @@ def _newest_data_at(patient: Patient):
 
 
 @transaction.atomic
-def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Alert]:
-    """Run every rule for one patient and upsert the alerts. Idempotent: evaluating the same
-    data again changes nothing."""
+def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Touched]:
+    """Run every rule for one patient and raise what is new. Idempotent: evaluating the same
+    data again changes nothing. Returns the alerts opened or updated."""
     now = now or timezone.now()
     patient = Patient.objects.select_related("clinic").get(pk=patient_id)
     # Serialise evaluations of this patient (two workers, a retry after a crash): the row is
@@ -240,10 +370,11 @@ def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Alert]:
     data_at = _newest_data_at(patient)
     touched = []
     findings = rules.evaluate(build_history(patient, now)) if patient.is_active else []
+    raised = _raised_triggers(patient, now) if findings else {}
     for finding in findings:
-        alert = alert_upsert(patient, finding, now)
-        if alert is not None:
-            touched.append(alert)
+        result = alert_upsert(patient, finding, now, raised)
+        if result is not None:
+            touched.append(result)
     fired = {finding.rule for finding in findings}
     if Rule.MISSED_LOG not in fired:
         _clear_missed_log(patient, now)
@@ -251,6 +382,26 @@ def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Alert]:
     state.data_seen_at = data_at
     state.save(update_fields=["evaluated_at", "data_seen_at"])
     return touched
+
+
+def alerts_for_entry(log: SymptomLog) -> list[Alert]:
+    """The alerts a newly saved log opened or updated, for the clinician's confirmation and the
+    API response: the log is evaluated at once, in the request (the queued evaluation stays the
+    safety net: if this fails, the worker or the next sweep raises the same alerts), and the
+    alerts it fired are read back, whichever of the two evaluations raised them."""
+    touched = []
+    try:
+        touched = [item.alert.pk for item in evaluate_patient(log.patient_id)]
+    except Exception:  # the save stands; the queued evaluation and the sweep catch up
+        logger.exception("immediate evaluation of patient %s failed", log.patient_id)
+    keys = [str(log.pk), f"taken:{log.pk}"]
+    fired_by_log = AlertTrigger.objects.filter(patient_id=log.patient_id, key__in=keys).values(
+        "alert_id"
+    )
+    alerts = Alert.objects.filter(Q(pk__in=touched) | Q(pk__in=fired_by_log)).filter(
+        status__in=UNRESOLVED
+    )
+    return sorted(alerts, key=lambda alert: (-alert.severity_rank, alert.rule))
 
 
 def _clear_missed_log(patient: Patient, now: datetime):
@@ -369,6 +520,34 @@ def escalate_due(now: datetime) -> list:
     return escalated
 
 
+# Rules about an event (a seizure, suicidal thoughts, a dose taken): the event stays true until
+# a person resolves the alert. The other rules describe a state, which holds only while the
+# newest assessment still shows it.
+EVENT_RULES = {
+    Rule.SEIZURE,
+    Rule.COMPLICATED_WITHDRAWAL,
+    Rule.SUICIDALITY,
+    Rule.DOSE_DEVIATION,
+}
+
+
+def _cause_still_holds(alert: Alert, now: datetime) -> bool:
+    if not alert.patient.is_active:
+        return False
+    history = build_history(alert.patient, now)
+    newest = max((log.assessed_at for log in history.logs), default=None)
+    return any(
+        finding.rule == alert.rule
+        and (
+            finding.rule in EVENT_RULES
+            or finding.data_at is None
+            or newest is None
+            or finding.data_at >= newest
+        )
+        for finding in rules.evaluate(history)
+    )
+
+
 @transaction.atomic
 def expire_snoozes(now: datetime) -> list:
     """Snoozes that have ended: the alert returns if its cause still holds, else it resolves."""
@@ -382,10 +561,7 @@ def expire_snoozes(now: datetime) -> list:
         if claimed != 1:
             continue
         alert.refresh_from_db()
-        findings = (
-            rules.evaluate(build_history(alert.patient, now)) if alert.patient.is_active else []
-        )
-        if any(finding.rule == alert.rule for finding in findings):
+        if _cause_still_holds(alert, now):
             _event(
                 alert, EventKind.SNOOZE_ENDED, now, note=_("Snooze ended; the cause still holds.")
             )

@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -10,10 +10,12 @@ from rest_framework.response import Response
 from taperapp.api import ReasonSerializer
 
 from . import scales
-from .models import SymptomLog
+from .alert_services import alerts_for_entry
+from .models import Consciousness, SymptomLog
 from .selectors import current_logs, log_detail
 from .services import (
     FLAG_FIELDS,
+    OBSERVATION_FIELDS,
     VITAL_FIELDS,
     LogEntry,
     symptom_log_amend,
@@ -23,11 +25,14 @@ from .services import (
 
 
 class ItemsField(serializers.DictField):
-    """The 20 CIWA-B items as {code: 0-4}; validated against the one scale definition."""
+    """The 20 CIWA-B items as {code: 0-4}, or null for an event-only log (not assessed, with
+    ``items_not_assessed_reason``); validated against the one scale definition."""
 
     child = serializers.JSONField()
 
     def to_internal_value(self, data):
+        if data is None:
+            return None
         value = super().to_internal_value(data)
         errors = scales.validate_items(value)
         if errors:
@@ -35,8 +40,39 @@ class ItemsField(serializers.DictField):
         return {code: int(value[code]) for code in scales.ITEM_CODES}
 
 
+class RaisedAlertSerializer(serializers.Serializer):
+    """An alert a saved log opened or updated."""
+
+    id = serializers.UUIDField()
+    rule = serializers.CharField()
+    severity = serializers.CharField()
+    status = serializers.CharField()
+    summary = serializers.CharField()
+    url = serializers.CharField(source="get_absolute_url")
+
+
 class SymptomLogSerializer(serializers.ModelSerializer):
-    items = ItemsField()
+    items = ItemsField(
+        allow_null=True,
+        help_text="The 20 CIWA-B items as {code: 0-4}; null for an event-only log (a seizure in "
+        "a patient who cannot answer), which then needs items_not_assessed_reason.",
+    )
+    items_not_assessed_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        help_text="Why the CIWA-B items were not assessed (only with items: null).",
+    )
+    consciousness = serializers.ChoiceField(
+        choices=Consciousness.choices,
+        required=False,
+        allow_blank=True,
+        help_text="ACVPU, as NEWS2 scores it.",
+    )
+    news2 = serializers.SerializerMethodField(
+        help_text="NEWS2 (Royal College of Physicians 2017) from this log's vital signs: total, "
+        "clinical response, the score of each measured parameter and the missing ones."
+    )
     submission_id = serializers.UUIDField(
         source="submission_key",
         required=False,
@@ -60,10 +96,13 @@ class SymptomLogSerializer(serializers.ModelSerializer):
             "source",
             "items",
             *VITAL_FIELDS,
+            *OBSERVATION_FIELDS,
             *FLAG_FIELDS,
             "dose_taken_mg",
             "notes",
+            "items_not_assessed_reason",
             "total",
+            "news2",
             "severity",
             "phase",
             "day_in_phase",
@@ -92,17 +131,60 @@ class SymptomLogSerializer(serializers.ModelSerializer):
         data["items"] = log.items
         return data
 
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "total": {"type": "integer"},
+                "response": {"type": "string", "enum": ["routine", "urgent", "emergency"]},
+                "parameters": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "missing": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+    )
+    def get_news2(self, log) -> dict:
+        score = log.news2
+        return {
+            "total": score.total,
+            "response": score.response,
+            "parameters": {p.name: p.score for p in score.parameters},
+            "missing": list(score.missing),
+        }
+
+    def validate(self, attrs):
+        if "items" not in attrs:
+            raise serializers.ValidationError(
+                {"items": _("Give the 20 CIWA-B items, or null with items_not_assessed_reason.")}
+            )
+        return attrs
+
     def entry(self) -> LogEntry:
         data = self.validated_data
         return LogEntry(
             assessed_at=data["assessed_at"],
             items=data["items"],
+            items_not_assessed_reason=data.get("items_not_assessed_reason", ""),
             source=data.get("source", SymptomLog.Source.CLINICIAN),
+            supplemental_oxygen=data.get("supplemental_oxygen", False),
+            consciousness=data.get("consciousness", ""),
             **{name: data.get(name) for name in VITAL_FIELDS},
             **{name: data.get(name, False) for name in FLAG_FIELDS},
             dose_taken_mg=data.get("dose_taken_mg"),
             notes=data.get("notes", ""),
         )
+
+
+class SavedLogSerializer(SymptomLogSerializer):
+    """A log as saved, with the alerts it opened or updated (design §6)."""
+
+    alerts = serializers.SerializerMethodField()
+
+    class Meta(SymptomLogSerializer.Meta):
+        fields = [*SymptomLogSerializer.Meta.fields, "alerts"]
+
+    @extend_schema_field(RaisedAlertSerializer(many=True))
+    def get_alerts(self, log) -> list:
+        return RaisedAlertSerializer(self.context.get("alerts", []), many=True).data
 
 
 class AmendSerializer(SymptomLogSerializer):
@@ -115,7 +197,17 @@ class AmendSerializer(SymptomLogSerializer):
 class PatientLogsMixin:
     """GET|POST /api/v1/patients/{id}/symptom-logs/ on the patient endpoint."""
 
-    @extend_schema(request=SymptomLogSerializer, responses=SymptomLogSerializer(many=True))
+    @extend_schema(
+        request=SymptomLogSerializer,
+        responses={
+            200: SymptomLogSerializer(many=True),
+            201: SavedLogSerializer,
+        },
+        description="GET: the patient's current logs, newest first. POST: record a log; the "
+        "response is the log with the alerts it opened or updated (201; 200 when the same "
+        "submission was already saved). An event-only log has items: null and "
+        "items_not_assessed_reason; its total and severity are null.",
+    )
     @action(detail=True, methods=["get", "post"], url_path="symptom-logs")
     def symptom_logs(self, request, pk=None):
         patient = get_object_or_404(self.get_queryset(), pk=pk)
@@ -133,7 +225,7 @@ class PatientLogsMixin:
             submission_key=body.validated_data.get("submission_key"),
         )
         return Response(
-            SymptomLogSerializer(log).data,
+            SavedLogSerializer(log, context={"alerts": alerts_for_entry(log)}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -151,7 +243,7 @@ class SymptomLogViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return log_detail(user=self.request.user)
 
-    @extend_schema(request=AmendSerializer, responses=SymptomLogSerializer)
+    @extend_schema(request=AmendSerializer, responses=SavedLogSerializer)
     @action(detail=True, methods=["post"])
     def amend(self, request, pk=None):
         log = get_object_or_404(self.get_queryset(), pk=pk)
@@ -164,7 +256,10 @@ class SymptomLogViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             reason=body.validated_data["reason"],
             submission_key=body.validated_data.get("submission_key"),
         )
-        return Response(SymptomLogSerializer(amended).data, status=status.HTTP_201_CREATED)
+        return Response(
+            SavedLogSerializer(amended, context={"alerts": alerts_for_entry(amended)}).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(request=ReasonSerializer, responses=SymptomLogSerializer)
     @action(detail=True, methods=["post"])

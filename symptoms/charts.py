@@ -90,11 +90,21 @@ def timeline_chart_data(context) -> dict:
         "totals": [
             [timezone.localtime(log.assessed_at, zone).isoformat(), log.total, str(log.pk)]
             for log in logs
+            if log.total is not None
         ],
         "flags": [
             [timezone.localtime(log.assessed_at, zone).isoformat(), log.total, ", ".join(log.flags)]
             for log in logs
-            if log.flags
+            if log.flags and log.total is not None
+        ],
+        # Event-only logs (CIWA-B not assessed) are markers of their own, never a total of 0.
+        "events": [
+            [
+                timezone.localtime(log.assessed_at, zone).isoformat(),
+                ", ".join(log.flags) or "event",
+            ]
+            for log in logs
+            if log.total is None
         ],
         "severity_bands": bands,
         "max_total": scales.MAX_TOTAL,

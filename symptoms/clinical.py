@@ -17,6 +17,7 @@ VITAL_LIMITS = {
     "diastolic_bp": (20, 200, 50, 100, "mmHg"),
     "temperature_c": (Decimal("30.0"), Decimal("45.0"), Decimal("35.5"), Decimal("37.9"), "°C"),
     "respiratory_rate": (4, 60, 10, 24, "breaths/min"),
+    "spo2": (50, 100, 94, 100, "%"),
 }
 
 # A log may be dated this far ahead of the server clock (devices and tablets drift).

@@ -1,10 +1,11 @@
+import json
 import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import clinical, scales
-from .models import SymptomLog
+from .models import Consciousness, SymptomLog
 from .services import LogEntry
 
 SCORE_CHOICES = [(value, str(value)) for value in range(scales.MIN_SCORE, scales.MAX_SCORE + 1)]
@@ -34,6 +35,25 @@ class SymptomLogForm(forms.Form):
         label=_("Temperature °C"), required=False, max_digits=4, decimal_places=1
     )
     respiratory_rate = forms.IntegerField(label=_("Respirations"), required=False)
+    spo2 = forms.IntegerField(label=_("SpO2"), required=False)
+    supplemental_oxygen = forms.BooleanField(label=_("On supplemental oxygen"), required=False)
+    consciousness = forms.ChoiceField(
+        label=_("Consciousness (ACVPU)"),
+        choices=[("", _("Not recorded")), *Consciousness.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    items_not_assessed = forms.BooleanField(
+        label=_("CIWA-B not assessed"),
+        required=False,
+        help_text=_("The patient cannot answer (e.g. after a seizure): record the event alone."),
+    )
+    items_not_assessed_reason = forms.CharField(
+        label=_("Why not assessed"),
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. post-ictal, not responding")}),
+    )
     seizure = forms.BooleanField(label=_("Seizure"), required=False)
     hallucinations = forms.BooleanField(label=_("Hallucinations"), required=False)
     confusion = forms.BooleanField(label=_("Confusion or delirium"), required=False)
@@ -45,15 +65,16 @@ class SymptomLogForm(forms.Form):
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, with_reason=False, **kwargs):
+    def __init__(self, *args, with_reason=False, planned_doses=None, **kwargs):
         super().__init__(*args, **kwargs)
         for item in scales.ITEMS:
             self.fields[item.code] = forms.TypedChoiceField(
                 label=f"{item.number}. {item.wording}",
                 choices=SCORE_CHOICES,
                 coerce=int,
+                empty_value=None,
+                required=False,  # unless "CIWA-B not assessed" is ticked: see clean()
                 widget=forms.RadioSelect,
-                error_messages={"required": _("Score this item (0-4).")},
             )
         for name, (_low, _high, usual_low, usual_high, unit) in clinical.VITAL_LIMITS.items():
             widget = self.fields[name].widget
@@ -66,6 +87,11 @@ class SymptomLogForm(forms.Form):
                 }
             )
             self.fields[name].unit = unit
+        # The plan's dose by day, so the page can warn as a dose taken is typed (log-form.js).
+        if planned_doses:
+            self.fields["dose_taken_mg"].widget.attrs["data-planned-doses"] = json.dumps(
+                {day.isoformat(): str(dose) for day, dose in planned_doses.items()}
+            )
         if with_reason:
             self.fields["reason"] = forms.CharField(
                 label=_("Reason for the correction"), widget=forms.Textarea(attrs={"rows": 2})
@@ -73,9 +99,40 @@ class SymptomLogForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4())
 
+    def clean(self):
+        data = super().clean()
+        if data.get("items_not_assessed"):
+            if not (data.get("items_not_assessed_reason") or "").strip():
+                self.add_error(
+                    "items_not_assessed_reason",
+                    _("Say why the CIWA-B could not be assessed (e.g. post-ictal)."),
+                )
+            for code in scales.ITEM_CODES:
+                data[code] = None
+                self.errors.pop(code, None)
+        else:
+            for code in scales.ITEM_CODES:
+                if data.get(code) is None and code not in self.errors:
+                    self.add_error(
+                        code,
+                        _(
+                            "Score this item (0-4), or tick “CIWA-B not assessed” if the patient "
+                            "cannot answer."
+                        ),
+                    )
+        return data
+
     @property
     def item_fields(self):
         return [(item, self[item.code]) for item in scales.ITEMS]
+
+    @property
+    def item_rows(self):
+        """(item, field, [(radio, the item's own anchor for that score)]) per CIWA-B item."""
+        return [
+            (item, self[item.code], list(zip(self[item.code], item.anchors, strict=True)))
+            for item in scales.ITEMS
+        ]
 
     @property
     def vital_fields(self):
@@ -91,13 +148,21 @@ class SymptomLogForm(forms.Form):
         data = self.cleaned_data
         return LogEntry(
             assessed_at=data["assessed_at"],
-            items={code: data[code] for code in scales.ITEM_CODES},
+            items=None
+            if data.get("items_not_assessed")
+            else {code: data[code] for code in scales.ITEM_CODES},
+            items_not_assessed_reason=data.get("items_not_assessed_reason", "")
+            if data.get("items_not_assessed")
+            else "",
             source=data["source"],
             heart_rate=data.get("heart_rate"),
             systolic_bp=data.get("systolic_bp"),
             diastolic_bp=data.get("diastolic_bp"),
             temperature_c=data.get("temperature_c"),
             respiratory_rate=data.get("respiratory_rate"),
+            spo2=data.get("spo2"),
+            supplemental_oxygen=data.get("supplemental_oxygen", False),
+            consciousness=data.get("consciousness", ""),
             seizure=data.get("seizure", False),
             hallucinations=data.get("hallucinations", False),
             confusion=data.get("confusion", False),

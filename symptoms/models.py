@@ -61,7 +61,8 @@ class SeverityBands(models.Model):
 
 def _item_field(number: int):
     item = scales.ITEMS[number - 1]
-    return models.PositiveSmallIntegerField(f"{item.number}. {item.wording}")
+    # Null only on an event-only log (the patient could not be assessed): all 20 or none.
+    return models.PositiveSmallIntegerField(f"{item.number}. {item.wording}", null=True)
 
 
 def _vital_range(field: str) -> Q:
@@ -73,6 +74,16 @@ class LogStatus(models.TextChoices):
     CURRENT = "current", _("Current")
     SUPERSEDED = "superseded", _("Amended (earlier version)")
     VOIDED = "voided", _("Voided")
+
+
+class Consciousness(models.TextChoices):
+    """ACVPU, as NEWS2 scores it (Royal College of Physicians 2017)."""
+
+    ALERT = "alert", _("Alert")
+    NEW_CONFUSION = "new_confusion", _("New confusion")
+    VOICE = "voice", _("Responds to voice")
+    PAIN = "pain", _("Responds to pain")
+    UNRESPONSIVE = "unresponsive", _("Unresponsive")
 
 
 class Source(models.TextChoices):
@@ -133,6 +144,11 @@ class SymptomLog(models.Model):
     respiratory_rate = models.PositiveSmallIntegerField(
         _("respiratory rate (breaths/min)"), null=True, blank=True
     )
+    spo2 = models.PositiveSmallIntegerField(_("SpO2 (%)"), null=True, blank=True)
+    supplemental_oxygen = models.BooleanField(_("on supplemental oxygen"), default=False)
+    consciousness = models.CharField(
+        _("consciousness (ACVPU)"), max_length=16, choices=Consciousness.choices, blank=True
+    )
 
     seizure = models.BooleanField(_("seizure"), default=False)
     hallucinations = models.BooleanField(_("hallucinations"), default=False)
@@ -143,10 +159,16 @@ class SymptomLog(models.Model):
         _("dose taken today (mg)"), max_digits=8, decimal_places=4, null=True, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # An event-only log: the CIWA-B items were not assessed (a post-ictal or confused patient
+    # cannot answer), and this says why. Its total and severity stay empty, never 0.
+    items_not_assessed_reason = models.TextField(_("why CIWA-B was not assessed"), blank=True)
 
     # Derived when recorded, kept so history shows what the clinician saw then.
-    total = models.PositiveSmallIntegerField(_("CIWA-B total"))
-    severity = models.CharField(_("severity"), max_length=12, choices=scales.Severity.CHOICES)
+    total = models.PositiveSmallIntegerField(_("CIWA-B total"), null=True, blank=True)
+    # NULL, not "": an event-only log has no band at all, and the API says so with null.
+    severity = models.CharField(  # noqa: DJ001
+        _("severity"), max_length=12, choices=scales.Severity.CHOICES, null=True, blank=True
+    )
     phase = models.CharField(_("phase"), max_length=16, choices=Phase.CHOICES)
     day_in_phase = models.PositiveIntegerField(_("day in phase"), null=True, blank=True)
 
@@ -188,21 +210,35 @@ class SymptomLog(models.Model):
             ),
             *[
                 models.CheckConstraint(
-                    condition=Q(
-                        **{f"{code}__gte": scales.MIN_SCORE, f"{code}__lte": scales.MAX_SCORE}
-                    ),
+                    condition=Q(**{f"{code}__isnull": True})
+                    | Q(**{f"{code}__gte": scales.MIN_SCORE, f"{code}__lte": scales.MAX_SCORE}),
                     name=f"log_{code}_0_to_4",
                 )
                 for code in scales.ITEM_CODES
             ],
+            # Either all 20 items scored, the total their sum and a severity band; or none
+            # scored (event-only), no total, no band, and the reason why.
             models.CheckConstraint(
-                condition=Q(
-                    total=sum((F(code) for code in scales.ITEM_CODES[1:]), F(scales.ITEM_CODES[0]))
+                condition=(
+                    Q(**{f"{code}__isnull": False for code in scales.ITEM_CODES})
+                    & Q(
+                        total=sum(
+                            (F(code) for code in scales.ITEM_CODES[1:]), F(scales.ITEM_CODES[0])
+                        )
+                    )
+                    & Q(severity__in=scales.Severity.ORDER)
+                    & Q(items_not_assessed_reason="")
+                )
+                | (
+                    Q(**{f"{code}__isnull": True for code in scales.ITEM_CODES})
+                    & Q(total__isnull=True, severity__isnull=True)
+                    & ~Q(items_not_assessed_reason="")
                 ),
-                name="log_total_is_sum_of_items",
+                name="log_items_scored_or_not_assessed",
             ),
             models.CheckConstraint(
-                condition=Q(severity__in=scales.Severity.ORDER), name="log_severity_valid"
+                condition=Q(consciousness__in=["", *Consciousness.values]),
+                name="log_consciousness_valid",
             ),
             models.CheckConstraint(
                 condition=Q(phase__in=[code for code, _label in Phase.CHOICES]),
@@ -241,14 +277,28 @@ class SymptomLog(models.Model):
         ]
 
     def __str__(self):
-        return f"CIWA-B {self.total} for {self.patient} at {self.assessed_at:%Y-%m-%d %H:%M}"
+        score = "not assessed" if self.total is None else self.total
+        return f"CIWA-B {score} for {self.patient} at {self.assessed_at:%Y-%m-%d %H:%M}"
 
     def get_absolute_url(self):
         return reverse("symptoms:log_detail", kwargs={"pk": self.pk})
 
     @property
-    def items(self) -> dict[str, int]:
-        return {code: getattr(self, code) for code in scales.ITEM_CODES}
+    def items(self) -> dict[str, int] | None:
+        """The 20 scores, or None on an event-only log (not assessed)."""
+        if self.items_assessed:
+            return {code: getattr(self, code) for code in scales.ITEM_CODES}
+        return None
+
+    @property
+    def items_assessed(self) -> bool:
+        return self.total is not None
+
+    @property
+    def news2(self):
+        from .news2 import news2_score
+
+        return news2_score(self)
 
     @property
     def is_current(self) -> bool:
@@ -256,11 +306,14 @@ class SymptomLog(models.Model):
 
     @property
     def flags(self) -> list[str]:
-        return [
+        flags = [
             str(self._meta.get_field(name).verbose_name)
             for name in ("seizure", "hallucinations", "confusion", "suicidal_ideation")
             if getattr(self, name)
         ]
+        if self.consciousness and self.consciousness != Consciousness.ALERT:
+            flags.append(str(_("consciousness: %s")) % self.get_consciousness_display().lower())
+        return flags
 
     def unusual_vitals(self) -> dict[str, str]:
         """Possible but unusual values, to highlight: field -> 'high' or 'low'."""
@@ -371,6 +424,7 @@ class Rule(models.TextChoices):
     RISING_TREND = "rising_trend", _("Rising scores")
     REDUCTION_RESPONSE = "reduction_response", _("Not tolerating the last reduction")
     MISSED_LOG = "missed_log", _("Missed assessment")
+    DOSE_DEVIATION = "dose_deviation", _("Dose taken differs from the plan")
     TAPER_PACE = "taper_pace", _("Taper faster than guideline")
 
 
@@ -513,6 +567,32 @@ class AlertEvent(models.Model):
 
     def __str__(self):
         return f"{self.alert_id} {self.kind} at {self.at}"
+
+
+class AlertTrigger(models.Model):
+    """What has raised an alert already, per (patient, rule, trigger) and at what severity:
+    a log, a dose cut, a silence. Evaluation skips a finding whose trigger was raised at that
+    severity or higher, whether the alert is still open or staff closed it, so re-reading the
+    same data is idempotent, a closed alert is not reopened by the same log, and a late or
+    older log is a trigger of its own (design §5)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="triggers")
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
+    rule = models.CharField(max_length=32, choices=Rule.choices)
+    key = models.CharField(max_length=80)
+    severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "rule", "key"], name="alert_trigger_once_per_rule"
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-at"], name="alert_trigger_by_patient")]
+
+    def __str__(self):
+        return f"{self.rule} {self.key} ({self.severity})"
 
 
 class PatientEvaluation(models.Model):

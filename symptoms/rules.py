@@ -1,52 +1,80 @@
 """The alert rules of design §5: small pure functions of a patient's recent history.
 
-Each returns findings with their evidence (the logs and values that fired it), the rule's
-version, and a trigger key (what fired it, so a closed alert is not reopened by the same log).
-Thresholds come from the clinic's AlertThresholds (defaults and sources: clinical.py).
+Every rule judges **each log by its clinical time** (``assessed_at``) within its look-back, not
+only the newest log and not only the last hours before now: a night-shift form typed in the
+next morning, a batch uploaded by an integration, a log older than the newest one and an
+amendment are judged like any other. A rule returns one finding per thing that fired it (a log,
+a dose cut, a silence), with its evidence (the logs and values, when each log was assessed and
+when it was entered), the rule's version, and a trigger key; the evaluation
+(alert_services.evaluate_patient) raises each trigger once.
+
+Thresholds come from the clinic's AlertThresholds (defaults and sources: clinical.py); NEWS2
+from news2.py (Royal College of Physicians 2017).
 """
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from . import news2
+
 # Bump a rule's version when its logic changes; alerts keep the version that raised them.
 RULE_VERSIONS = {
-    "seizure": 1,
-    "complicated_withdrawal": 1,
-    "suicidality": 1,
-    "severe_score": 1,
-    "vital_signs": 1,
-    "seizure_risk": 1,
-    "rising_trend": 1,
-    "reduction_response": 1,
+    "seizure": 2,  # 2: each log by assessed_at within the look-back; event-only logs
+    "complicated_withdrawal": 2,  # 2: also consciousness other than alert (ACVPU)
+    "suicidality": 2,
+    "severe_score": 2,
+    "vital_signs": 2,  # 2: NEWS2, low values
+    "seizure_risk": 2,  # 2: drug factors, abrupt stops
+    "rising_trend": 2,
+    "reduction_response": 2,
     "missed_log": 1,
-    "taper_pace": 1,
+    "dose_deviation": 1,
+    "taper_pace": 2,  # 2: only departures from the accepted plan
 }
-# Rules read at most this far back (the longest window: baseline before a cut plus the week
-# after it, with room).
+# Rules read logs assessed this far back: the longest window (the baseline before a cut plus
+# the week after it), with room. Flag rules (seizure, confusion, suicidality) raise any flagged
+# log of this window that has not raised its alert yet, however late it was entered: a seizure
+# must reach a clinician even when it is typed in a week later.
 LOOKBACK_DAYS = 21
-# Flag rules (seizure, confusion...) consider logs this recent.
-FLAG_WINDOW_HOURS = 24
+# Rules about the patient's state (scores, vital signs, signs of seizure risk, doses taken)
+# raise on logs assessed within this many days: a late entry of the past week is still news
+# for the team; an older one is history, shown on the timeline but not alerted [site policy].
+STATE_LOOKBACK_DAYS = 7
+# A log entered this much after its assessment says so in the alert ("entered 30 h later").
+LATE_ENTRY_MINUTES = 60
+# Doses are compared to the plan to this precision (mg), so rounding is not a deviation.
+DOSE_TOLERANCE_MG = Decimal("0.001")
 
 
 @dataclass(frozen=True)
 class LogView:
     id: str
     assessed_at: datetime
-    total: int
+    total: int | None  # None: an event-only log, the CIWA-B items were not assessed
     items: dict
+    entered_at: datetime | None = None
     heart_rate: int | None = None
     systolic_bp: int | None = None
     diastolic_bp: int | None = None
     temperature_c: Decimal | None = None
     respiratory_rate: int | None = None
+    spo2: int | None = None
+    supplemental_oxygen: bool = False
+    consciousness: str = ""
     seizure: bool = False
     hallucinations: bool = False
     confusion: bool = False
     suicidal_ideation: bool = False
+    dose_taken_mg: Decimal | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.total is not None
 
 
 @dataclass(frozen=True)
@@ -54,23 +82,43 @@ class Reduction:
     on: date
     from_mg: Decimal
     to_mg: Decimal
+    abrupt_stop: bool = False  # a stop or an early completion (design §6)
+
+    @property
+    def percent(self) -> Decimal:
+        return (self.from_mg - self.to_mg) / self.from_mg * 100 if self.from_mg else Decimal(0)
 
 
 @dataclass
 class History:
     now: datetime
     zone: object
-    logs: list[LogView]  # current logs up to now, oldest first
+    logs: list[LogView]  # current logs assessed in the look-back, oldest first
     thresholds: object
     severe_from: int
-    risk_factors: list[str] = field(default_factory=list)
+    risk_factors: list[str] = field(default_factory=list)  # the patient's own factors
+    drug_factors: dict = field(default_factory=dict)  # date -> drug factors on that date
     phase: str = "pre_taper"
     phase_started: datetime | None = None  # when the tapering or acute phase began
-    reductions: list[Reduction] = field(default_factory=list)  # dose cuts up to now
+    reductions: list[Reduction] = field(default_factory=list)  # cuts and abrupt stops up to now
     last_dose_date: date | None = None
     onset_window_days: int | None = None
-    dose_today: Decimal | None = None
-    highest_dose_in_pace_window: Decimal | None = None
+    planned_doses: dict = field(default_factory=dict)  # date -> the plan's dose (None: no plan)
+    # A schedule change made without a justification whose steps go faster than the pace:
+    # (trigger key, from mg, to mg, percent, days).
+    unjustified_fast_change: tuple | None = None
+
+    def day_of(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def in_state_window(self, log: LogView) -> bool:
+        return log.assessed_at >= self.now - timedelta(days=STATE_LOOKBACK_DAYS)
+
+    def scored_logs(self) -> list[LogView]:
+        return [log for log in self.logs if log.scored]
+
+    def risks_on(self, day: date) -> list[str]:
+        return [*self.risk_factors, *self.drug_factors.get(day, [])]
 
 
 @dataclass
@@ -87,82 +135,232 @@ class Finding:
         return RULE_VERSIONS[self.rule]
 
 
+# --- Evidence --------------------------------------------------------------------------------
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    if hours < 48:
+        return f"{hours:.0f} h"
+    return f"{hours / 24:.0f} days"
+
+
+def _late_by(log: LogView) -> timedelta | None:
+    if log.entered_at is None:
+        return None
+    late = log.entered_at - log.assessed_at
+    return late if late >= timedelta(minutes=LATE_ENTRY_MINUTES) else None
+
+
+def _when(history: History, log: LogView) -> str:
+    """'assessed Fri 27 Nov 02:00 (entered 30 h later)'."""
+    text = f"assessed {log.assessed_at.astimezone(history.zone):%a %d %b %H:%M}"
+    late = _late_by(log)
+    if late is not None:
+        text += f" (entered {_hours(late)} later)"
+    return text
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _log_evidence(log: LogView, **values) -> dict:
-    return {"log": log.id, "assessed_at": log.assessed_at.isoformat(), "total": log.total, **values}
+    late = _late_by(log)
+    return {
+        "log": log.id,
+        "assessed_at": log.assessed_at.isoformat(),
+        "entered_at": log.entered_at.isoformat() if log.entered_at else None,
+        "entered_late_minutes": int(late.total_seconds() // 60) if late else 0,
+        "total": log.total,
+        **values,
+    }
 
 
-def _flag_rule(history: History, rule: str, flags: tuple[str, ...], what: str) -> list[Finding]:
-    since = history.now - timedelta(hours=FLAG_WINDOW_HOURS)
-    hits = [
-        log
-        for log in history.logs
-        if log.assessed_at >= since and any(getattr(log, f) for f in flags)
-    ]
-    if not hits:
-        return []
-    newest = hits[-1]
-    return [
-        Finding(
-            rule,
-            "critical",
-            f"{what} reported at {newest.assessed_at.astimezone(history.zone):%a %d %b %H:%M}",
-            {
-                "logs": [
-                    _log_evidence(log, flags=[f for f in flags if getattr(log, f)]) for log in hits
-                ]
-            },
-            trigger_key=newest.id,
-            data_at=newest.assessed_at,
+# --- Flags: seizure, complicated withdrawal, suicidality -------------------------------------
+
+
+def _flag_findings(history: History, rule: str, what: str, fired_by) -> list[Finding]:
+    findings = []
+    for log in history.logs:
+        reasons = fired_by(log)
+        if not reasons:
+            continue
+        findings.append(
+            Finding(
+                rule,
+                "critical",
+                f"{what} ({', '.join(reasons)}), {_when(history, log)}",
+                {"logs": [_log_evidence(log, flags=reasons)]},
+                trigger_key=log.id,
+                data_at=log.assessed_at,
+            )
         )
-    ]
+    return findings
 
 
 def seizure(history: History) -> list[Finding]:
-    return _flag_rule(history, "seizure", ("seizure",), "Seizure")
+    return _flag_findings(
+        history, "seizure", "Seizure reported", lambda log: ["seizure"] if log.seizure else []
+    )
+
+
+def _complicated_signs(log: LogView) -> list[str]:
+    signs = [name for name in ("confusion", "hallucinations") if getattr(log, name)]
+    if log.consciousness and log.consciousness != "alert":
+        signs.append(f"consciousness: {log.consciousness.replace('_', ' ')}")
+    return signs
 
 
 def complicated_withdrawal(history: History) -> list[Finding]:
-    return _flag_rule(
-        history,
-        "complicated_withdrawal",
-        ("confusion", "hallucinations"),
-        "Confusion or hallucinations",
+    return _flag_findings(
+        history, "complicated_withdrawal", "Complicated withdrawal", _complicated_signs
     )
 
 
 def suicidality(history: History) -> list[Finding]:
-    return _flag_rule(history, "suicidality", ("suicidal_ideation",), "Suicidal thoughts")
+    return _flag_findings(
+        history,
+        "suicidality",
+        "Suicidal thoughts reported",
+        lambda log: ["suicidal ideation"] if log.suicidal_ideation else [],
+    )
+
+
+# --- Scores -------------------------------------------------------------------------------------
 
 
 def severe_score(history: History) -> list[Finding]:
-    """Total in the severe band or above: high; on 2 consecutive logs: critical."""
-    if not history.logs or history.logs[-1].total < history.severe_from:
-        return []
-    newest = history.logs[-1]
-    previous = history.logs[-2] if len(history.logs) > 1 else None
-    twice = previous is not None and previous.total >= history.severe_from
-    logs = [previous, newest] if twice else [newest]
-    return [
-        Finding(
-            "severe_score",
-            "critical" if twice else "high",
-            f"CIWA-B {newest.total}"
-            + (f" after {previous.total}" if twice else "")
-            + f" (severe from {history.severe_from})",
-            {"logs": [_log_evidence(log) for log in logs], "severe_from": history.severe_from},
-            trigger_key=newest.id,
-            data_at=newest.assessed_at,
+    """Each log whose total is in the severe band or above: high; when the assessment before
+    it (by assessed_at) was severe too: critical (2 consecutive, domain.md §5)."""
+    findings = []
+    previous = None
+    for log in history.scored_logs():
+        severe = log.total >= history.severe_from
+        twice = severe and previous is not None and previous.total >= history.severe_from
+        if severe and history.in_state_window(log):
+            logs = [previous, log] if twice else [log]
+            findings.append(
+                Finding(
+                    "severe_score",
+                    "critical" if twice else "high",
+                    f"CIWA-B {log.total}"
+                    + (f" after {previous.total}" if twice else "")
+                    + f" (severe from {history.severe_from}), {_when(history, log)}",
+                    {
+                        "logs": [_log_evidence(entry) for entry in logs],
+                        "severe_from": history.severe_from,
+                    },
+                    trigger_key=log.id,
+                    data_at=log.assessed_at,
+                )
+            )
+        previous = log
+    return findings
+
+
+def _baseline(history: History, before: datetime, value) -> float | None:
+    """Median of ``value(log)`` over the scored logs of the baseline window before a moment."""
+    start = before - timedelta(days=history.thresholds.baseline_days)
+    values = [value(log) for log in history.scored_logs() if start <= log.assessed_at < before]
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def _total(entry: LogView):
+    return entry.total
+
+
+def rising_trend(history: History) -> list[Finding]:
+    """Total >= baseline + delta on 2 consecutive logs (baseline: median of the 7 days before
+    each log)."""
+    delta = history.thresholds.rising_trend_delta
+    scored = history.scored_logs()
+    findings = []
+    for first, second in itertools.pairwise(scored):
+        if not history.in_state_window(second):
+            continue
+        baselines = [_baseline(history, log.assessed_at, _total) for log in (first, second)]
+        if any(b is None for b in baselines):
+            continue
+        if not all(
+            log.total >= base + delta for log, base in zip((first, second), baselines, strict=True)
+        ):
+            continue
+        findings.append(
+            Finding(
+                "rising_trend",
+                "medium",
+                f"CIWA-B {first.total} then {second.total}, ≥ {delta} above the 7-day baseline "
+                f"({baselines[1]:g}), {_when(history, second)}",
+                {
+                    "logs": [
+                        _log_evidence(log, baseline=base)
+                        for log, base in zip((first, second), baselines, strict=True)
+                    ],
+                    "delta": delta,
+                },
+                trigger_key=second.id,
+                data_at=second.assessed_at,
+            )
         )
-    ]
+    return findings
 
 
-def vital_signs(history: History) -> list[Finding]:
-    if not history.logs:
-        return []
-    log, t = history.logs[-1], history.thresholds
+def _cut_start(history: History, cut: Reduction) -> datetime:
+    return datetime.combine(cut.on, datetime.min.time(), tzinfo=history.zone)
+
+
+def reduction_response(history: History) -> list[Finding]:
+    """Within 7 days after a reduction the total rises >= 8 over the pre-step baseline:
+    suggests holding (one finding per cut, whenever its logs were entered)."""
+    t = history.thresholds
+    window = timedelta(days=t.post_reduction_days)
+    findings = []
+    for cut in history.reductions:
+        start = _cut_start(history, cut)
+        if start + window < history.now - timedelta(days=STATE_LOOKBACK_DAYS):
+            continue  # the week after this cut is history
+        baseline = _baseline(history, start, _total)
+        after = [log for log in history.scored_logs() if start <= log.assessed_at < start + window]
+        if baseline is None or not after:
+            continue
+        peak = max(after, key=_total)
+        if peak.total - baseline < t.reduction_response_rise:
+            continue
+        what = "the stop" if cut.abrupt_stop else f"the cut to {cut.to_mg.normalize():f} mg"
+        findings.append(
+            Finding(
+                "reduction_response",
+                "medium",
+                f"CIWA-B up to {peak.total} since {what} on {cut.on:%d %b} (baseline "
+                f"{baseline:g}): consider holding the taper",
+                {
+                    "reduction": {
+                        "on": cut.on.isoformat(),
+                        "from_mg": str(cut.from_mg),
+                        "to_mg": str(cut.to_mg),
+                    },
+                    "baseline": baseline,
+                    "logs": [_log_evidence(log) for log in after],
+                    "rise": peak.total - baseline,
+                },
+                trigger_key=f"cut:{cut.on.isoformat()}",
+                data_at=after[-1].assessed_at,
+            )
+        )
+    return findings
+
+
+# --- Vital signs ----------------------------------------------------------------------------------
+
+
+def _withdrawal_signs(log: LogView, t) -> list[str]:
+    """Autonomic signs of withdrawal (DSM-5; site-policy limits, clinical.ALERT_DEFAULTS)."""
     reasons = []
     pulse = log.heart_rate
-    sweating, tremor = log.items.get("obs_sweating_agitation", 0), log.items.get("obs_tremor", 0)
+    sweating = log.items.get("obs_sweating_agitation", 0) if log.scored else 0
+    tremor = log.items.get("obs_tremor", 0) if log.scored else 0
     if pulse is not None and pulse > t.pulse_alone_above:
         reasons.append(f"pulse {pulse} > {t.pulse_alone_above}")
     elif (
@@ -183,146 +381,120 @@ def vital_signs(history: History) -> list[Finding]:
         reasons.append(f"temperature {log.temperature_c} °C ≥ {t.temperature_at_least}")
     if log.respiratory_rate is not None and log.respiratory_rate < t.respiratory_below:
         reasons.append(f"respiratory rate {log.respiratory_rate} < {t.respiratory_below}")
-    if not reasons:
-        return []
-    return [
-        Finding(
-            "vital_signs",
-            "high",
-            "; ".join(reasons).capitalize(),
-            {"logs": [_log_evidence(log, reasons=reasons)]},
-            trigger_key=log.id,
-            data_at=log.assessed_at,
-        )
-    ]
+    return reasons
 
 
-def _baseline(history: History, before: datetime, value) -> float | None:
-    """Median of ``value(log)`` over the logs of the baseline window before a moment."""
-    start = before - timedelta(days=history.thresholds.baseline_days)
-    values = [value(log) for log in history.logs if start <= log.assessed_at < before]
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def rising_trend(history: History) -> list[Finding]:
-    """Total >= baseline + delta on 2 consecutive logs (baseline: median of the 7 days
-    before each log)."""
-    if len(history.logs) < 2:
-        return []
-    delta = history.thresholds.rising_trend_delta
-    pair = history.logs[-2:]
-    baselines = [_baseline(history, log.assessed_at, lambda entry: entry.total) for log in pair]
-    if any(b is None for b in baselines):
-        return []
-    if not all(log.total >= base + delta for log, base in zip(pair, baselines, strict=True)):
-        return []
-    return [
-        Finding(
-            "rising_trend",
-            "medium",
-            f"CIWA-B {pair[0].total} then {pair[1].total}, ≥ {delta} above the 7-day baseline "
-            f"({baselines[1]:g})",
-            {
-                "logs": [
-                    _log_evidence(log, baseline=base)
-                    for log, base in zip(pair, baselines, strict=True)
-                ],
-                "delta": delta,
-            },
-            trigger_key=pair[1].id,
-            data_at=pair[1].assessed_at,
-        )
-    ]
-
-
-def _cut_start(history: History, cut: Reduction) -> datetime:
-    return datetime.combine(cut.on, datetime.min.time(), tzinfo=history.zone)
-
-
-def reduction_response(history: History) -> list[Finding]:
-    """Within 7 days after a reduction the total rises >= 8 over the pre-step baseline."""
-    t = history.thresholds
-    window = timedelta(days=t.post_reduction_days)
-    for cut in reversed(history.reductions):
-        start = _cut_start(history, cut)
-        if not start <= history.now < start + window + timedelta(days=1):
+def vital_signs(history: History) -> list[Finding]:
+    """Withdrawal autonomic signs (high), or NEWS2 from the log's vitals: aggregate >= 5 or a
+    single parameter scoring 3 (high), aggregate >= 7 (critical). Low values count."""
+    findings = []
+    for log in history.logs:
+        if not history.in_state_window(log):
             continue
-        baseline = _baseline(history, start, lambda entry: entry.total)
-        after = [log for log in history.logs if start <= log.assessed_at < start + window]
-        if baseline is None or not after:
-            return []
-        peak = max(after, key=lambda log: log.total)
-        if peak.total - baseline < t.reduction_response_rise:
-            return []
-        return [
-            Finding(
-                "reduction_response",
-                "medium",
-                f"CIWA-B up to {peak.total} since the cut to {cut.to_mg.normalize():f} mg on "
-                f"{cut.on:%d %b} (baseline {baseline:g}): consider holding the taper",
-                {
-                    "reduction": {
-                        "on": cut.on.isoformat(),
-                        "from_mg": str(cut.from_mg),
-                        "to_mg": str(cut.to_mg),
-                    },
-                    "baseline": baseline,
-                    "logs": [_log_evidence(log) for log in after],
-                    "rise": peak.total - baseline,
-                },
-                trigger_key=f"cut:{cut.on.isoformat()}",
-                data_at=after[-1].assessed_at,
+        reasons = _withdrawal_signs(log, history.thresholds)
+        severity = "high" if reasons else None
+        score = news2.news2_score(log)
+        if score.response == "emergency":
+            severity = "critical"
+        elif score.response == "urgent":
+            severity = severity or "high"
+        if severity is None:
+            continue
+        parts = list(reasons)
+        if score.response != "routine":
+            parts.append(
+                f"NEWS2 {score.total} ({', '.join(str(p) for p in score.scoring)}): "
+                f"{score.response} response"
             )
-        ]
-    return []
+        findings.append(
+            Finding(
+                "vital_signs",
+                severity,
+                _sentence(f"{'; '.join(parts)}, {_when(history, log)}"),
+                {
+                    "logs": [_log_evidence(log, reasons=reasons)],
+                    "news2": {
+                        "total": score.total,
+                        "response": score.response,
+                        "parameters": {p.name: p.score for p in score.parameters},
+                        "missing": list(score.missing),
+                    },
+                },
+                trigger_key=log.id,
+                data_at=log.assessed_at,
+            )
+        )
+    return findings
+
+
+# --- Seizure risk ---------------------------------------------------------------------------------
+
+
+def _risk_window(history: History, day: date) -> str | None:
+    """'after a dose reduction' / 'after the last dose' when ``day`` is within the week after a
+    cut (or a stop) or in the onset window after the last dose; else None."""
+    t = history.thresholds
+    for cut in history.reductions:
+        if 0 <= (day - cut.on).days <= t.post_reduction_days:
+            return "after stopping" if cut.abrupt_stop else "after a dose reduction"
+    if (
+        history.last_dose_date is not None
+        and history.onset_window_days is not None
+        and 0 < (day - history.last_dose_date).days <= history.onset_window_days
+    ):
+        return "after the last dose"
+    return None
 
 
 def seizure_risk(history: History) -> list[Finding]:
-    """Risk factors plus rising tremor, visual disturbance or pulse, within 7 days of a cut or
-    in the onset window after the last dose."""
-    if not history.risk_factors or not history.logs:
-        return []
+    """Rising tremor, visual disturbance or pulse within 7 days of a cut or in the onset window
+    after the last dose, in a patient at risk by patient or drug factors (patients/risk.py)."""
     t = history.thresholds
-    today = history.now.astimezone(history.zone).date()
-    near_cut = any(
-        0 <= (today - cut.on).days <= t.post_reduction_days for cut in history.reductions
-    )
-    in_onset = (
-        history.last_dose_date is not None
-        and history.onset_window_days is not None
-        and 0 < (today - history.last_dose_date).days <= history.onset_window_days
-    )
-    if not (near_cut or in_onset):
-        return []
-    log = history.logs[-1]
-    signs = []
-    for code, label in (("obs_tremor", "tremor"), ("visual_disturbance", "visual disturbance")):
-        score = log.items.get(code, 0)
-        base = _baseline(history, log.assessed_at, lambda entry, c=code: entry.items.get(c, 0))
-        if score >= t.seizure_risk_sign_score and (base is None or score > base):
-            signs.append(f"{label} {score}")
-    pulse_base = _baseline(history, log.assessed_at, lambda entry: entry.heart_rate)
-    if (
-        log.heart_rate is not None
-        and log.heart_rate > t.seizure_risk_pulse_above
-        and (pulse_base is None or log.heart_rate > pulse_base)
-    ):
-        signs.append(f"pulse {log.heart_rate}")
-    if not signs:
-        return []
-    when = "after a dose reduction" if near_cut else "after the last dose"
-    return [
-        Finding(
-            "seizure_risk",
-            "high",
-            f"{', '.join(signs).capitalize()} {when} in a patient with "
-            f"{', '.join(history.risk_factors)}",
-            {"logs": [_log_evidence(log, signs=signs)], "risk_factors": history.risk_factors},
-            trigger_key=log.id,
-            data_at=log.assessed_at,
+    findings = []
+    for log in history.logs:
+        if not history.in_state_window(log):
+            continue
+        day = history.day_of(log.assessed_at)
+        when = _risk_window(history, day)
+        risks = history.risks_on(day)
+        if when is None or not risks:
+            continue
+        signs = []
+        if log.scored:
+            for code, label in (
+                ("obs_tremor", "tremor"),
+                ("visual_disturbance", "visual disturbance"),
+            ):
+                score = log.items.get(code, 0)
+                base = _baseline(
+                    history, log.assessed_at, lambda entry, c=code: entry.items.get(c, 0)
+                )
+                if score >= t.seizure_risk_sign_score and (base is None or score > base):
+                    signs.append(f"{label} {score}")
+        pulse_base = _baseline(history, log.assessed_at, lambda entry: entry.heart_rate)
+        if (
+            log.heart_rate is not None
+            and log.heart_rate > t.seizure_risk_pulse_above
+            and (pulse_base is None or log.heart_rate > pulse_base)
+        ):
+            signs.append(f"pulse {log.heart_rate}")
+        if not signs:
+            continue
+        findings.append(
+            Finding(
+                "seizure_risk",
+                "high",
+                f"{', '.join(signs).capitalize()} {when} in a patient with "
+                f"{', '.join(risks)}, {_when(history, log)}",
+                {"logs": [_log_evidence(log, signs=signs)], "risk_factors": risks},
+                trigger_key=log.id,
+                data_at=log.assessed_at,
+            )
         )
-    ]
+    return findings
+
+
+# --- Assessments and doses ------------------------------------------------------------------------
 
 
 def missed_log(history: History) -> list[Finding]:
@@ -331,44 +503,134 @@ def missed_log(history: History) -> list[Finding]:
     if history.phase not in ("tapering", "acute"):
         return []
     hours = history.thresholds.missed_log_hours
-    last = history.logs[-1].assessed_at if history.logs else None
+    last = max((log.assessed_at for log in history.logs), default=None)
     since = max(filter(None, [last, history.phase_started]), default=None)
     if since is None or history.now - since < timedelta(hours=hours):
         return []
     silent = history.now - since
+    newest = max(history.logs, key=lambda log: log.assessed_at, default=None)
     return [
         Finding(
             "missed_log",
             "medium",
             f"No assessment for {int(silent.total_seconds() // 3600)} h during {history.phase}",
             {"last_log_at": last.isoformat() if last else None, "hours": hours},
-            trigger_key=f"last:{history.logs[-1].id}" if history.logs else "last:none",
+            trigger_key=f"last:{newest.id}" if newest else "last:none",
             data_at=last,
         )
     ]
 
 
-def taper_pace(history: History) -> list[Finding]:
-    """Today's dose is more than 25% below the highest dose of the previous 14 days."""
-    t = history.thresholds
-    high, dose = history.highest_dose_in_pace_window, history.dose_today
-    if high is None or dose is None or high == 0 or dose >= high:
-        return []
-    cut = (high - dose) / high * 100
-    if cut <= t.taper_pace_percent:
-        return []
-    recent = history.reductions[-1] if history.reductions else None
-    return [
-        Finding(
-            "taper_pace",
-            "medium",
-            f"Dose fell {cut:.0f}% within {t.taper_pace_days} days ({high.normalize():f} → "
-            f"{dose.normalize():f} mg); the guideline pace is at most "
-            f"{Decimal(t.taper_pace_percent).normalize():f}%",
-            {"from_mg": str(high), "to_mg": str(dose), "percent": float(round(cut, 1))},
-            trigger_key=f"cut:{recent.on.isoformat()}" if recent else "cut:none",
+def _mg(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def dose_deviation(history: History) -> list[Finding]:
+    """The dose taken departs from the plan's dose that day: more than planned (medium), less
+    by more than the guideline pace (medium), nothing against a planned dose: an abrupt stop
+    (high). [Pace: 2025 Joint Guideline, 25% per 2 weeks, confirmed]"""
+    pace = Decimal(history.thresholds.taper_pace_percent)
+    findings = []
+    for log in history.logs:
+        if log.dose_taken_mg is None or not history.in_state_window(log):
+            continue
+        day = history.day_of(log.assessed_at)
+        planned = history.planned_doses.get(day)
+        if planned is None:
+            continue  # no plan governs that day: nothing to depart from
+        taken = log.dose_taken_mg
+        if taken > planned + DOSE_TOLERANCE_MG:
+            severity, what = "medium", f"more than planned ({_mg(planned)} mg)"
+        elif planned > 0 and taken <= DOSE_TOLERANCE_MG:
+            severity, what = "high", f"nothing against a planned {_mg(planned)} mg: an abrupt stop"
+        elif planned > 0 and (planned - taken) / planned * 100 > pace:
+            cut = (planned - taken) / planned * 100
+            severity = "medium"
+            what = f"{cut:.0f}% less than planned ({_mg(planned)} mg), faster than the pace"
+        else:
+            continue
+        findings.append(
+            Finding(
+                "dose_deviation",
+                severity,
+                f"Took {_mg(taken)} mg, {what}; {_when(history, log)}",
+                {
+                    "logs": [_log_evidence(log, dose_taken_mg=str(taken))],
+                    "planned_mg": str(planned),
+                },
+                trigger_key=log.id,
+                data_at=log.assessed_at,
+            )
         )
-    ]
+    return findings
+
+
+def taper_pace(history: History) -> list[Finding]:
+    """Only departures from the accepted plan go faster than the guideline pace (more than
+    25% within 14 days): the doses actually taken, beyond what the plan prescribed, or a
+    schedule change made without a justification. The plan's own steps, accepted free of
+    warnings or with the prescriber's justification (its final step to zero included), never
+    alert again."""
+    t = history.thresholds
+    pace, days = Decimal(t.taper_pace_percent), t.taper_pace_days
+    findings = []
+    for log in history.logs:
+        if log.dose_taken_mg is None or not history.in_state_window(log):
+            continue
+        day = history.day_of(log.assessed_at)
+        planned_now = history.planned_doses.get(day)
+        if planned_now is None or log.dose_taken_mg >= planned_now - DOSE_TOLERANCE_MG:
+            continue  # taking what the plan says (or more) is never faster than the plan
+        # The highest dose of the 14 days before: what was taken where it was reported, what
+        # was planned where not.
+        taken_on = {
+            history.day_of(entry.assessed_at): entry.dose_taken_mg
+            for entry in history.logs
+            if entry.dose_taken_mg is not None and entry.assessed_at < log.assessed_at
+        }
+        earlier = []
+        for back in range(1, days + 1):
+            when = day - timedelta(days=back)
+            dose = taken_on.get(when, history.planned_doses.get(when))
+            if dose is not None:
+                earlier.append(dose)
+        high = max(earlier, default=None)
+        if not high:
+            continue
+        fall = (high - log.dose_taken_mg) / high * 100
+        if fall <= pace:
+            continue
+        findings.append(
+            Finding(
+                "taper_pace",
+                "medium",
+                f"Doses taken fell {fall:.0f}% within {days} days ({_mg(high)} → "
+                f"{_mg(log.dose_taken_mg)} mg, plan {_mg(planned_now)} mg); the guideline pace "
+                f"is at most {_mg(pace)}%",
+                {
+                    "logs": [_log_evidence(log, dose_taken_mg=str(log.dose_taken_mg))],
+                    "from_mg": str(high),
+                    "to_mg": str(log.dose_taken_mg),
+                    "planned_mg": str(planned_now),
+                    "percent": float(round(fall, 1)),
+                },
+                trigger_key=f"taken:{log.id}",
+                data_at=log.assessed_at,
+            )
+        )
+    if history.unjustified_fast_change is not None:
+        key, high, low, fall, span = history.unjustified_fast_change
+        findings.append(
+            Finding(
+                "taper_pace",
+                "medium",
+                f"Schedule changed without a justification: {_mg(high)} → {_mg(low)} mg within "
+                f"{span} days ({fall:.0f}%); the guideline pace is at most {_mg(pace)}%",
+                {"from_mg": str(high), "to_mg": str(low), "percent": float(round(fall, 1))},
+                trigger_key=key,
+            )
+        )
+    return findings
 
 
 RULES = (
@@ -381,11 +643,13 @@ RULES = (
     rising_trend,
     reduction_response,
     missed_log,
+    dose_deviation,
     taper_pace,
 )
 
 
 def evaluate(history: History) -> list[Finding]:
+    """Every rule's findings, each rule's in the order of its evidence (oldest first)."""
     findings = []
     for rule in RULES:
         findings.extend(rule(history))

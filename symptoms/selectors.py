@@ -14,6 +14,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -21,7 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from patients.models import Patient, PlanStatus
@@ -32,12 +33,15 @@ from patients.selectors import (
     patients_visible_to,
     timeline_plans_prefetch,
 )
+from patients.timeline import timeline_on
 from taperapp.accounts.models import User
 from taperapp.accounts.selectors import clinic_ids_for_user, clinics_for_user
 
 from . import clinical
 from .alert_services import thresholds_for
-from .models import LogStatus, SymptomLog
+from .models import SEVERITY_RANK, UNRESOLVED, Alert, LogStatus, SymptomLog
+
+RANK_SEVERITY = {rank: code for code, rank in SEVERITY_RANK.items()}
 
 
 def logs_visible_to(user: User) -> QuerySet[SymptomLog]:
@@ -129,6 +133,7 @@ CHART_LOG_FIELDS = (
     "hallucinations",
     "confusion",
     "suicidal_ideation",
+    "consciousness",
 )
 
 
@@ -177,6 +182,8 @@ class WorklistRow:
     previous_total: int | None
     last_severity: str | None
     due: bool
+    alert_count: int = 0
+    top_alert_severity: str | None = None
 
     @property
     def trend(self) -> str | None:
@@ -212,7 +219,8 @@ class Worklist:
 def _worklist_order(sort: str) -> list:
     name = [Lower("family_name"), Lower("given_name"), "mrn", "pk"]
     orders = {
-        "due": [F("wl_due").desc(), *name],
+        # Patients with a critical, then a high, unresolved alert first, then those due.
+        "due": [F("wl_urgent").desc(), F("wl_due").desc(), *name],
         "name": name,
         "phase": ["tl_phase", F("tl_day").desc(nulls_last=True), *name],
         "last_log": [F("last_assessed_at").asc(nulls_first=True), *name],
@@ -255,6 +263,32 @@ def worklist(*, user: User, sort: str = "due", page=1) -> Worklist:
         ),
     )
     counts = patients.aggregate(total=Count("pk"), due=Count("pk", filter=Q(wl_due=True)))
+    unresolved = Alert.objects.filter(patient=OuterRef("pk"), status__in=UNRESOLVED)
+    top_rank = (
+        unresolved.annotate(
+            rank=Case(
+                *[When(severity=code, then=Value(rank)) for code, rank in SEVERITY_RANK.items()],
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("-rank")
+        .values("rank")[:1]
+    )
+    patients = patients.annotate(
+        wl_alert_rank=Coalesce(Subquery(top_rank), Value(0)),
+        wl_alert_count=Coalesce(
+            Subquery(
+                unresolved.order_by().values("patient").annotate(n=Count("pk")).values("n")[:1]
+            ),
+            Value(0),
+        ),
+        wl_urgent=Case(
+            When(wl_alert_rank__gte=SEVERITY_RANK["high"], then=F("wl_alert_rank")),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
     if sort == "phase":
         patients = annotate_day_in_phase(patients)
     ordered = (
@@ -287,6 +321,31 @@ def worklist(*, user: User, sort: str = "due", page=1) -> Worklist:
                 previous_total=patient.previous_total,
                 last_severity=patient.last_severity,
                 due=not assessed and point.phase in clinical.DUE_PHASES,
+                alert_count=patient.wl_alert_count,
+                top_alert_severity=RANK_SEVERITY.get(patient.wl_alert_rank),
             )
         )
     return Worklist(rows=rows, page=shown, due_count=counts["due"])
+
+
+# The entry form warns about a dose taken against the plan for assessments this far back.
+PLANNED_DOSE_DAYS = 14
+
+
+def planned_doses(patient) -> dict:
+    """The plan's dose on each of the last two weeks and today, in the clinic's days (two
+    queries), for the entry form's dose warning; days without a plan are left out."""
+    plans = (
+        patient.taper_plans.exclude(status=PlanStatus.DRAFT)
+        .select_related("medication", "current_revision")
+        .prefetch_related("current_revision__steps")
+    )
+    facts = [plan.facts() for plan in plans]
+    today = timezone.localdate(timezone=patient.clinic.zone)
+    doses = {}
+    for back in range(PLANNED_DOSE_DAYS + 1):
+        day = today - timedelta(days=back)
+        dose = timeline_on(facts, day).daily_dose_mg
+        if dose is not None:
+            doses[day] = dose
+    return doses

@@ -19,11 +19,14 @@ from patients.selectors import patient_timeline
 from taperapp.accounts.models import User
 
 from . import clinical, scales
-from .models import LogStatus, SeverityBands, SymptomLog
+from .models import Consciousness, LogStatus, SeverityBands, SymptomLog
 
 VITAL_FIELDS = tuple(clinical.VITAL_LIMITS)
 FLAG_FIELDS = ("seizure", "hallucinations", "confusion", "suicidal_ideation")
+# Observations that are not a measured range: NEWS2 scores them with the vitals.
+OBSERVATION_FIELDS = ("supplemental_oxygen", "consciousness")
 VITAL_NAMES = {
+    "spo2": "SpO2",
     "heart_rate": "Pulse",
     "systolic_bp": "Systolic blood pressure",
     "diastolic_bp": "Diastolic blood pressure",
@@ -34,22 +37,27 @@ VITAL_NAMES = {
 
 @dataclass
 class LogEntry:
-    """One assessment as typed, before validation."""
+    """One assessment as typed, before validation. ``items`` is None for an event-only log
+    (the CIWA-B could not be assessed), which then needs ``items_not_assessed_reason``."""
 
     assessed_at: datetime | None
-    items: dict
+    items: dict | None
     source: str = SymptomLog.Source.CLINICIAN
     heart_rate: int | None = None
     systolic_bp: int | None = None
     diastolic_bp: int | None = None
     temperature_c: Decimal | None = None
     respiratory_rate: int | None = None
+    spo2: int | None = None
+    supplemental_oxygen: bool = False
+    consciousness: str = ""
     seizure: bool = False
     hallucinations: bool = False
     confusion: bool = False
     suicidal_ideation: bool = False
     dose_taken_mg: Decimal | None = None
     notes: str = ""
+    items_not_assessed_reason: str = ""
     extra: dict = field(default_factory=dict)
 
     def content_key(self, patient: Patient) -> uuid.UUID:
@@ -71,7 +79,23 @@ def validate_entry(entry: LogEntry) -> dict[str, str]:
         errors["assessed_at"] = _("Give the time with its time zone.")
     elif entry.assessed_at > now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES):
         errors["assessed_at"] = _("The assessment time is in the future: check the date and time.")
-    errors.update(scales.validate_items(entry.items))
+    reason = (entry.items_not_assessed_reason or "").strip()
+    if entry.items is None:
+        if not reason:
+            errors["items"] = _(
+                "Score the 20 CIWA-B items, or say why they could not be assessed "
+                "(e.g. the patient is post-ictal and cannot answer)."
+            )
+    else:
+        errors.update(scales.validate_items(entry.items))
+        if reason:
+            errors["items_not_assessed_reason"] = _(
+                "The CIWA-B items were scored: leave the reason for not assessing them empty."
+            )
+    if entry.consciousness and entry.consciousness not in Consciousness.values:
+        errors["consciousness"] = _(
+            "Choose the level of consciousness: alert, new confusion, voice, pain or unresponsive."
+        )
     for name in VITAL_FIELDS:
         value = getattr(entry, name)
         if value is None:
@@ -98,8 +122,13 @@ def validate_entry(entry: LogEntry) -> dict[str, str]:
 
 
 def _build(patient: Patient, entry: LogEntry, recorded_by: User, key: uuid.UUID) -> SymptomLog:
-    items = {code: int(entry.items[code]) for code in scales.ITEM_CODES}
-    total = scales.total(items)
+    if entry.items is None:
+        items = {code: None for code in scales.ITEM_CODES}
+        total = severity = None
+    else:
+        items = {code: int(entry.items[code]) for code in scales.ITEM_CODES}
+        total = scales.total(items)
+        severity = scales.severity_for(total, SeverityBands.current().starts())
     assessed_day = timezone.localtime(entry.assessed_at, patient.clinic.zone).date()
     point = patient_timeline(patient, assessed_day)
     return SymptomLog(
@@ -110,10 +139,15 @@ def _build(patient: Patient, entry: LogEntry, recorded_by: User, key: uuid.UUID)
         submission_key=key,
         **items,
         **{name: getattr(entry, name) for name in VITAL_FIELDS + FLAG_FIELDS},
+        supplemental_oxygen=bool(entry.supplemental_oxygen),
+        consciousness=entry.consciousness or "",
         dose_taken_mg=entry.dose_taken_mg,
         notes=(entry.notes or "").strip(),
+        items_not_assessed_reason=(
+            (entry.items_not_assessed_reason or "").strip() if entry.items is None else ""
+        ),
         total=total,
-        severity=scales.severity_for(total, SeverityBands.current().starts()),
+        severity=severity,
         phase=point.phase,
         day_in_phase=point.day_in_phase,
     )

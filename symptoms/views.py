@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
@@ -14,11 +15,23 @@ from patients.selectors import patients_visible_to
 from taperapp.accounts.roles import Role, role_names
 
 from . import scales
+from .alert_services import alerts_for_entry
 from .charts import timeline_chart_data
 from .forms import SymptomLogForm, VoidForm
 from .models import SeverityBands, SymptomLog
-from .selectors import WORKLIST_SORT_NAMES, log_detail, timeline_page, worklist
+from .selectors import WORKLIST_SORT_NAMES, log_detail, planned_doses, timeline_page, worklist
 from .services import symptom_log_amend, symptom_log_record, symptom_log_void
+
+
+def _log_words(log) -> str:
+    if log.total is None:
+        return _("event only, CIWA-B not assessed (%(why)s)") % {
+            "why": log.items_not_assessed_reason
+        }
+    return _("CIWA-B %(total)s (%(band)s)") % {
+        "total": log.total,
+        "band": scales.Severity.LABELS[log.severity],
+    }
 
 
 def _default_source(user) -> str:
@@ -27,11 +40,41 @@ def _default_source(user) -> str:
     )
 
 
+def _alerts_message(request, alerts) -> None:
+    """Name the alerts a saved log opened or updated, each with a link, so the person who
+    entered it sees at once what the system raised."""
+    if not alerts:
+        return
+    messages.error(
+        request,
+        format_html(
+            "{} {}",
+            _("This log raised:"),
+            format_html_join(
+                "; ",
+                '<a class="alert-link" href="{}">{} ({})</a>',
+                (
+                    (
+                        alert.get_absolute_url(),
+                        alert.get_rule_display(),
+                        alert.get_severity_display(),
+                    )
+                    for alert in alerts
+                ),
+            ),
+        ),
+        extra_tags="raised-alerts",
+    )
+
+
 class LogFormMixin:
     """Runs the form in the clinic's time zone: typed times are the clinic's local times."""
 
     template_name = "symptoms/log_form.html"
     form_class = SymptomLogForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "planned_doses": planned_doses(self.patient)}
 
     def dispatch(self, request, *args, **kwargs):
         with timezone.override(self.zone_for(request, kwargs)):
@@ -80,13 +123,10 @@ class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
             form.add_service_errors(error)
             return self.form_invalid(form)
         if created:
-            messages.success(
-                self.request,
-                _("Log saved: CIWA-B %(total)s (%(band)s).")
-                % {"total": log.total, "band": scales.Severity.LABELS[log.severity]},
-            )
+            messages.success(self.request, _("Log saved: %(what)s.") % {"what": _log_words(log)})
         else:
             messages.info(self.request, _("This log was already saved; it was not added twice."))
+        _alerts_message(self.request, alerts_for_entry(log))
         return redirect("symptoms:timeline", pk=self.patient.pk)
 
 
@@ -110,7 +150,8 @@ class LogAmendView(PermissionRequiredMixin, LogFormMixin, FormView):
             for name in self.form_class.base_fields
             if name not in {"submission_key"} and hasattr(log, name)
         }
-        initial.update(log.items)
+        initial.update(log.items or {})
+        initial["items_not_assessed"] = not log.items_assessed
         initial["assessed_at"] = timezone.localtime(log.assessed_at)
         return initial
 
@@ -130,6 +171,7 @@ class LogAmendView(PermissionRequiredMixin, LogFormMixin, FormView):
             form.add_service_errors(error)
             return self.form_invalid(form)
         messages.success(self.request, _("Correction saved; the earlier version is kept."))
+        _alerts_message(self.request, alerts_for_entry(amended))
         return redirect(amended)
 
 

@@ -47,7 +47,9 @@ def test_flag_rules_fire_critical_on_the_flag(flag):
     )
     assert fired(rule, history([log(**{flag: True})]))[0][1] == "critical"
     assert fired(rule, history([log()])) == []
-    assert fired(rule, history([log(hours_ago=25, **{flag: True})])) == []  # outside 24 h
+    # Judged by assessed_at within the look-back, not "the last 24 h": a form typed in late
+    # and a log older than the newest one still fire.
+    assert fired(rule, history([log(hours_ago=30, **{flag: True}), log(hours_ago=1)]))
 
 
 @pytest.mark.parametrize(
@@ -55,7 +57,12 @@ def test_flag_rules_fire_critical_on_the_flag(flag):
     [(10, 41, "high"), (10, 40, None), (41, 41, "critical"), (40, 44, "high")],
 )
 def test_severe_score_edges(previous, newest, expected):
-    result = fired(rules.severe_score, history([log(5, previous), log(1, newest)]))
+    older, newer = log(5, previous), log(1, newest)
+    result = [
+        (f.rule, f.severity)
+        for f in rules.severe_score(history([older, newer]))
+        if f.trigger_key == newer.id
+    ]
     assert result == ([("severe_score", expected)] if expected else [])
 
 
@@ -125,10 +132,32 @@ def test_missed_log_counts_from_the_phase_start_and_ignores_other_phases():
     assert fired(rules.missed_log, history([log(hours_ago=90)], phase="protracted")) == []
 
 
-@pytest.mark.parametrize(("today", "fires"), [(D("0.75"), False), (D("0.74"), True)])
-def test_taper_pace_edges(today, fires):
-    hist = history([], dose_today=today, highest_dose_in_pace_window=D("1"))
-    assert bool(fired(rules.taper_pace, hist)) is fires
+def _planned(dose, days=30):
+    today = NOW.date()
+    return {today - timedelta(days=back): D(dose) for back in range(-1, days)}
+
+
+@pytest.mark.parametrize(("taken", "fires"), [(D("0.75"), False), (D("0.74"), True)])
+def test_taper_pace_edges_on_the_doses_taken(taken, fires):
+    """Taken 1 mg a week ago, the plan still 1 mg: taking 0.74 is a 26% fall in 14 days."""
+    logs = [log(24 * 7, dose_taken_mg=D("1")), log(1, dose_taken_mg=taken)]
+    assert bool(fired(rules.taper_pace, history(logs, planned_doses=_planned("1")))) is fires
+
+
+def test_taper_pace_never_fires_on_the_plans_own_steps():
+    """The final step of a standard taper (0.125 mg to 0) taken as planned: no alarm."""
+    today = NOW.date()
+    planned = _planned("0.125") | {today: D("0"), today + timedelta(days=1): D("0")}
+    logs = [log(30, dose_taken_mg=D("0.125")), log(1, dose_taken_mg=D("0"))]
+    assert fired(rules.taper_pace, history(logs, planned_doses=planned)) == []
+    assert fired(rules.dose_deviation, history(logs, planned_doses=planned)) == []
+
+
+def test_taper_pace_on_a_schedule_changed_without_justification():
+    change = ("revision:7", D("2"), D("1"), D("50"), 14)
+    assert fired(rules.taper_pace, history([], unjustified_fast_change=change)) == [
+        ("taper_pace", "medium")
+    ]
 
 
 @pytest.mark.parametrize(

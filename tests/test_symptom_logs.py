@@ -294,7 +294,10 @@ def test_the_database_refuses_impossible_rows(patient, clinician):
     log = record(patient, clinician, total=10)
     with pytest.raises(IntegrityError), transaction.atomic():
         SymptomLog.objects.filter(pk=log.pk).update(irritable=5, total=15)
-    with pytest.raises(IntegrityError, match="log_total_is_sum_of_items"), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="log_items_scored_or_not_assessed"),
+        transaction.atomic(),
+    ):
         SymptomLog.objects.filter(pk=log.pk).update(total=11)
     with pytest.raises(IntegrityError, match="log_heart_rate_possible"), transaction.atomic():
         SymptomLog.objects.filter(pk=log.pk).update(heart_rate=400)

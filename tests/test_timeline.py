@@ -56,17 +56,29 @@ def test_while_on_hold_the_dose_continues_and_no_last_dose_is_known(patient, cli
 
 def test_completing_early_starts_acute_withdrawal_the_next_day(patient, clinician):
     plan = make_plan(patient)
-    plan_services.taper_plan_complete(plan=plan, by=clinician, on=date(2026, 3, 1))
+    plan_services.taper_plan_complete(
+        plan=plan, by=clinician, reason="Patient's wish", on=date(2026, 3, 1)
+    )
     assert patient_timeline(patient, date(2026, 3, 1)).phase == "tapering"
     point = patient_timeline(patient, date(2026, 3, 2))
     assert (point.phase, point.day_in_phase) == ("acute", 1)
 
 
-def test_a_stopped_plan_no_longer_governs_the_dose(patient, clinician):
+def test_a_stopped_plan_is_an_abrupt_stop_acute_withdrawal_the_next_day(patient, clinician):
     plan = make_plan(patient)
     plan_services.taper_plan_stop(plan=plan, by=clinician, reason="Declined", on=date(2026, 2, 1))
     assert patient_timeline(patient, date(2026, 2, 1)).phase == "tapering"
-    assert patient_timeline(patient, date(2026, 2, 2)).phase == "pre_taper"
+    point = patient_timeline(patient, date(2026, 2, 2))
+    assert (point.phase, point.day_in_phase, point.daily_dose_mg) == ("acute", 1, D(0))
+    assert point.last_dose_date == date(2026, 2, 1)
+    plan.refresh_from_db()
+    assert plan.last_dose_on == date(2026, 2, 1)
+
+
+def test_a_plan_stopped_before_its_first_dose_does_not_count(patient, clinician):
+    draft = make_plan(patient, activate=False)
+    plan_services.taper_plan_stop(plan=draft, by=clinician, reason="Wrong drug")
+    assert patient_timeline(patient, START + timedelta(days=20)).phase == "pre_taper"
 
 
 def test_the_timeline_in_words(patient):
@@ -78,7 +90,10 @@ def test_the_timeline_in_words(patient):
     plan = patient.taper_plans.get()
     last = plan.last_dose_date()
     acute_words = patient_timeline(patient, last + timedelta(days=12)).in_words()
-    assert acute_words.startswith("Day 12 of acute withdrawal")
+    assert acute_words.startswith("Acute-withdrawal window, day 12 after the last dose")
+    protracted = patient_timeline(patient, last + timedelta(days=36)).in_words()
+    assert protracted.startswith("Protracted-withdrawal window, week 6 after the last dose")
+    assert "Day" not in protracted
 
 
 def test_the_sql_timeline_agrees_with_the_timeline_module(riverside, clinician):
@@ -100,7 +115,9 @@ def test_the_sql_timeline_agrees_with_the_timeline_module(riverside, clinician):
 
     def completed_early(patient):
         plan = make_plan(patient, by=clinician)
-        plan_services.taper_plan_complete(plan=plan, by=clinician, on=date(2026, 3, 1))
+        plan_services.taper_plan_complete(
+            plan=plan, by=clinician, reason="Wish", on=date(2026, 3, 1)
+        )
 
     def stopped(patient):
         plan = make_plan(patient, by=clinician)
@@ -132,7 +149,8 @@ def test_the_sql_timeline_agrees_with_the_timeline_module(riverside, clinician):
             for day in (plan.first_dose_on, plan.last_dose_on, plan.ended_on):
                 if day:
                     boundaries.update(
-                        day + timedelta(days=offset) for offset in (-1, 0, 1, 21, 22, 28, 29)
+                        day + timedelta(days=offset)
+                        for offset in (-1, 0, 1, 21, 22, 23, 24, 28, 29, 31, 32)
                     )
                     boundaries.update(day + timedelta(days=365 + offset) for offset in (0, 1, 2))
     days = sorted(boundaries | {START + timedelta(days=7 * week) for week in range(-2, 110)})

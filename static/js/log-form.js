@@ -51,7 +51,62 @@
     check();
   });
 
-  form.addEventListener("change", update);
+  // "CIWA-B not assessed": an event-only log. The items are set aside (not zero) and the
+  // reason is asked for; unticking brings the scores back.
+  const notAssessed = document.getElementById("id_items_not_assessed");
+  const reasonBox = form.querySelector(".not-assessed-reason");
+  const table = document.getElementById("ciwa-items");
+  function toggleNotAssessed() {
+    const off = notAssessed.checked;
+    reasonBox.hidden = !off;
+    table.classList.toggle("opacity-50", off);
+    table.querySelectorAll("input[type=radio]").forEach((radio) => { radio.disabled = off; });
+    totalEl.textContent = off ? "—" : totalEl.textContent;
+    if (off) {
+      bandEl.textContent = "not assessed";
+      bandEl.className = "badge text-bg-secondary ms-1";
+    } else {
+      update();
+    }
+  }
+  if (notAssessed) {
+    notAssessed.addEventListener("change", () => {
+      toggleNotAssessed();
+      if (notAssessed.checked) document.getElementById("id_items_not_assessed_reason").focus();
+    });
+    toggleNotAssessed();
+  }
+
+  // The dose taken, against the plan's dose on the assessment's day: said as it is typed.
+  const dose = document.getElementById("id_dose_taken_mg");
+  const doseWarning = document.getElementById("dose-warning");
+  const assessedAt = document.getElementById("id_assessed_at");
+  function checkDose() {
+    if (!dose || !dose.dataset.plannedDoses) return;
+    const planned = JSON.parse(dose.dataset.plannedDoses)[(assessedAt.value || "").slice(0, 10)];
+    const taken = Number(dose.value.replace(",", "."));
+    doseWarning.textContent = "";
+    doseWarning.className = "small mt-1";
+    if (planned === undefined || dose.value.trim() === "" || Number.isNaN(taken)) return;
+    const plan = Number(planned);
+    let message = "";
+    if (taken > plan + 0.001) message = `More than the planned ${plan} mg for that day.`;
+    else if (plan > 0 && taken <= 0.001) message = `Nothing taken against a planned ${plan} mg: an abrupt stop (withdrawal risk).`;
+    else if (plan > 0 && (plan - taken) / plan > 0.25) message = `More than 25% below the planned ${plan} mg: faster than the guideline pace.`;
+    if (message) {
+      doseWarning.textContent = message;
+      doseWarning.className = "small mt-1 text-danger-emphasis fw-semibold";
+    } else {
+      doseWarning.textContent = `Planned ${plan} mg for that day.`;
+    }
+  }
+  if (dose) {
+    dose.addEventListener("input", checkDose);
+    assessedAt.addEventListener("change", checkDose);
+    checkDose();
+  }
+
+  form.addEventListener("change", () => { if (!notAssessed || !notAssessed.checked) update(); });
   form.addEventListener("submit", (event) => {
     const button = form.querySelector("[data-submit-once]");
     if (button.dataset.sent) { event.preventDefault(); return; }

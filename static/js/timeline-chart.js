@@ -31,8 +31,16 @@
     {
       name: "Alarm flags", type: "scatter", xAxisIndex: 0, yAxisIndex: 0, symbol: "triangle",
       symbolSize: 14, itemStyle: { color: "#dc3545" },
-      data: data.flags.map(([when, total, flags]) => ({ value: [when, total], flags })),
+      data: data.flags.filter(([, total]) => total !== null)
+        .map(([when, total, flags]) => ({ value: [when, total], flags })),
       tooltip: { formatter: (p) => `${p.value[0].slice(0, 16).replace("T", " ")}: ${p.data.flags}` },
+    },
+    {
+      // Event-only logs (CIWA-B not assessed): a marker along the top edge, never a score of 0.
+      name: "Events, CIWA-B not assessed", type: "scatter", xAxisIndex: 0, yAxisIndex: 0,
+      symbol: "diamond", symbolSize: 16, itemStyle: { color: "#842029" },
+      data: data.events.map(([when, flags]) => ({ value: [when, data.max_total], flags })),
+      tooltip: { formatter: (p) => `${p.value[0].slice(0, 16).replace("T", " ")}: ${p.data.flags} (CIWA-B not assessed)` },
     },
     {
       name: "Phases", type: "line", xAxisIndex: 0, yAxisIndex: 0, data: [], silent: true,

@@ -1,0 +1,151 @@
+"""Seizure-risk factors of a patient on a date: the one home of the labels every screen shows,
+the plan checks and the seizure_risk alert rule read (design §5, domain.md §5).
+
+Risk comes from the patient (seizure history, alcohol, opioids or other sedatives, a previous
+complicated withdrawal, older age) and from the drug and how it is being stopped: a short
+half-life, a dose in the 2025 Joint Guideline's high band for that drug, an abrupt stop, or a
+cut of more than 25% [confirmed: SA Health, WikiTox, product labels, Joint Guideline Table 2].
+A patient who ticked no box can still be at risk because of the drug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from . import clinical
+from .timeline import PlanFacts
+
+PATIENT_FACTOR_FIELDS = (
+    "seizure_history",
+    "alcohol_use",
+    "opioid_use",
+    "other_sedative_use",
+    "prior_complicated_withdrawal",
+)
+
+
+@dataclass(frozen=True)
+class DrugContext:
+    """What the drug factors read: the governing plan's medication and dose history."""
+
+    code: str
+    name: str
+    short_acting: bool
+    facts: PlanFacts
+    lowest_practical_dose_mg: Decimal
+
+
+@dataclass
+class RiskProfile:
+    patient_factors: list[str] = field(default_factory=list)
+    drug_factors: list[str] = field(default_factory=list)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.patient_factors + self.drug_factors
+
+    def __bool__(self) -> bool:
+        return bool(self.patient_factors or self.drug_factors)
+
+
+def patient_factors(patient, on: date) -> list[str]:
+    labels = [
+        str(patient._meta.get_field(name).verbose_name)
+        for name in PATIENT_FACTOR_FIELDS
+        if getattr(patient, name)
+    ]
+    age = patient.age_on(on)
+    if age >= clinical.OLDER_AGE_YEARS:
+        labels.append(_("age %(age)s") % {"age": age})
+    return labels
+
+
+def is_high_band(code: str, daily_mg: Decimal | None) -> bool:
+    limit = clinical.HIGH_BAND_DAILY_MG.get(code)
+    return limit is not None and daily_mg is not None and daily_mg > limit
+
+
+def abrupt_stop_from(drug: DrugContext) -> Decimal | None:
+    """The dose a stopped or early-completed plan ended from, when it ended above the lowest
+    practical dose (design §6: an abrupt stop), else None."""
+    facts = drug.facts
+    if facts.status not in ("stopped", "completed") or not facts.ended_on or not facts.steps:
+        return None
+    ended_from = facts.planned_dose_on(facts.ended_on)
+    if ended_from is None or ended_from <= drug.lowest_practical_dose_mg:
+        return None
+    return ended_from
+
+
+def largest_recent_cut(facts: PlanFacts, on: date, days: int) -> Decimal | None:
+    """The largest single step down (in % of the dose before it) that started in the
+    ``days`` before ``on`` (inclusive), as the plan scheduled it."""
+    largest = None
+    previous = None
+    for step in facts.steps:
+        if step.start_date > on:
+            break
+        if (
+            previous is not None
+            and 0 < previous
+            and step.daily_dose_mg < previous
+            and (on - step.start_date).days <= days
+        ):
+            cut = (previous - step.daily_dose_mg) / previous * 100
+            largest = cut if largest is None else max(largest, cut)
+        previous = step.daily_dose_mg
+    return largest
+
+
+def drug_factors(drug: DrugContext | None, on: date) -> list[str]:
+    if drug is None:
+        return []
+    labels = []
+    if drug.short_acting:
+        labels.append(_("short-acting %(drug)s") % {"drug": drug.name})
+    window = timedelta(days=clinical.PACE_WINDOW_DAYS)
+    recent = [
+        dose
+        for back in range(window.days + 1)
+        if (dose := drug.facts.planned_dose_on(on - timedelta(days=back))) is not None
+    ]
+    highest = max(recent, default=None)
+    if is_high_band(drug.code, highest):
+        labels.append(
+            _("high dose (%(dose)s mg a day; high band above %(limit)s mg)")
+            % {
+                "dose": highest.normalize(),
+                "limit": clinical.HIGH_BAND_DAILY_MG[drug.code].normalize(),
+            }
+        )
+    stopped_from = abrupt_stop_from(drug)
+    if stopped_from is not None:
+        labels.append(
+            _("abrupt stop from %(dose)s mg on %(date)s")
+            % {"dose": stopped_from.normalize(), "date": drug.facts.ended_on.strftime("%-d %b")}
+        )
+    cut = largest_recent_cut(drug.facts, on, clinical.POST_REDUCTION_WINDOW_DAYS)
+    if cut is not None and cut > clinical.MAX_REDUCTION_PERCENT_PER_WINDOW:
+        labels.append(_("a cut of %(cut)s%%") % {"cut": round(cut)})
+    return labels
+
+
+def risk_profile(patient, on: date, drug: DrugContext | None = None) -> RiskProfile:
+    return RiskProfile(patient_factors(patient, on), drug_factors(drug, on))
+
+
+def drug_context(plan) -> DrugContext | None:
+    """The DrugContext of a plan (medication and current steps loaded), or None."""
+    if plan is None:
+        return None
+    return DrugContext(
+        code=plan.medication.code,
+        name=plan.medication.name.split(" (")[0],
+        short_acting=plan.medication.is_short_acting,
+        facts=plan.facts(),
+        lowest_practical_dose_mg=plan.medication.lowest_practical_dose_mg,
+    )
