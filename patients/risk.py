@@ -91,7 +91,7 @@ def largest_recent_cut(facts: PlanFacts, on: date, days: int) -> Decimal | None:
             break
         if (
             previous is not None
-            and 0 < previous
+            and previous > 0
             and step.daily_dose_mg < previous
             and (on - step.start_date).days <= days
         ):
