@@ -198,15 +198,17 @@ class PatientLogsMixin:
     """GET|POST /api/v1/patients/{id}/symptom-logs/ on the patient endpoint."""
 
     @extend_schema(
+        methods=["GET"],
+        responses=SymptomLogSerializer(many=True),
+        description="The patient's current logs, newest first.",
+    )
+    @extend_schema(
+        methods=["POST"],
         request=SymptomLogSerializer,
-        responses={
-            200: SymptomLogSerializer(many=True),
-            201: SavedLogSerializer,
-        },
-        description="GET: the patient's current logs, newest first. POST: record a log; the "
-        "response is the log with the alerts it opened or updated (201; 200 when the same "
-        "submission was already saved). An event-only log has items: null and "
-        "items_not_assessed_reason; its total and severity are null.",
+        responses={201: SavedLogSerializer, 200: SavedLogSerializer},
+        description="Record a log; the response is the log with the alerts it opened or "
+        "updated (201; 200 when the same submission was already saved). An event-only log "
+        "has items: null and items_not_assessed_reason; its total and severity are null.",
     )
     @action(detail=True, methods=["get", "post"], url_path="symptom-logs")
     def symptom_logs(self, request, pk=None):

@@ -7,17 +7,20 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from symptoms import alert_services
 from symptoms.models import Alert, AlertEvent, PatientEvaluation, SymptomLog
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
 from symptoms.tasks import evaluate_patient, sweep
 from taperapp.celery import app as celery_app
 from tests.factories import PatientFactory, UserFactory
+from tests.scenarios.replay import STORIES, base_for, replay
+from tests.test_scenarios import assert_meets_expectations
 from tests.workers import Worker, drain, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -184,7 +187,7 @@ def broker_down():
         fresh_pools()
 
 
-def test_with_the_broker_stopped_a_log_is_saved_and_the_next_sweep_raises_the_alert(worker, people):
+def test_with_the_broker_stopped_the_request_itself_raises_the_alert(worker, people):
     clinic, staff = people
     patient = PatientFactory(clinic=clinic)
     api = APIClient()
@@ -196,6 +199,29 @@ def test_with_the_broker_stopped_a_log_is_saved_and_the_next_sweep_raises_the_al
             format="json",
         )
     assert response.status_code == 201
+    assert [(a["rule"], a["severity"]) for a in response.json()["alerts"]] == [
+        ("seizure", "critical")
+    ]
+
+
+def test_with_the_broker_stopped_a_log_is_saved_and_the_next_sweep_raises_the_alert(worker, people):
+    clinic, staff = people
+    patient = PatientFactory(clinic=clinic)
+    api = APIClient()
+    api.force_authenticate(staff)
+    # The broker is down and the request's own immediate evaluation fails too (a database
+    # hiccup): the log is still saved and answered normally.
+    failing = mock.patch(
+        "symptoms.alert_services.evaluate_patient", side_effect=OperationalError("gone")
+    )
+    with broker_down(), failing:
+        response = api.post(
+            reverse("patient-symptom-logs", kwargs={"pk": patient.pk}),
+            seizure_body(),
+            format="json",
+        )
+    assert response.status_code == 201
+    assert response.json()["alerts"] == []
     assert SymptomLog.objects.filter(patient=patient).count() == 1
     time.sleep(2)
     assert not Alert.objects.filter(patient=patient).exists()  # nothing was queued
@@ -205,3 +231,18 @@ def test_with_the_broker_stopped_a_log_is_saved_and_the_next_sweep_raises_the_al
         timeout=60,
         what="the sweep to raise the alert",
     )
+
+
+@pytest.mark.parametrize("story", STORIES, ids=[s["name"] for s in STORIES])
+def test_every_scenario_holds_through_a_real_worker(worker, riverside, clinician, story):
+    """The patient stories of tests/scenarios/ entered as they happened (late ones late), then
+    evaluated by the worker process at the story's "now": the same alerts as in-process."""
+    with mock.patch.object(evaluate_patient, "apply_async"):  # no evaluation mid-story
+        replayed = replay(
+            story, riverside, clinician, base=base_for(story, timezone.now()), evaluate=None
+        )
+    patient = replayed.patient
+    if "sweep_at_hours" in story:
+        assert patient.pk in alert_services.patients_due_for_evaluation(timezone.now())
+    evaluate_patient.apply_async(args=[str(patient.pk)]).get(timeout=60)
+    assert_meets_expectations(story, patient)
