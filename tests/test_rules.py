@@ -1,39 +1,12 @@
 """Each rule at its threshold edge: fires at the edge, not one below (design §5)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
 
 from symptoms import rules
-from symptoms.models import AlertThresholds
-from symptoms.scales import items_for_total
-
-NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
-T = AlertThresholds()  # the defaults of clinical.ALERT_DEFAULTS, unsaved
-
-
-def log(hours_ago=1, total=6, items=None, n=[0], **fields):  # noqa: B006 (a counter)
-    n[0] += 1
-    return rules.LogView(
-        id=f"log{n[0]}",
-        assessed_at=NOW - timedelta(hours=hours_ago),
-        total=total,
-        items=items_for_total(total, items or {}),
-        **fields,
-    )
-
-
-def history(logs, **kwargs):
-    values = {
-        "now": NOW,
-        "zone": UTC,
-        "logs": sorted(logs, key=lambda x: x.assessed_at),
-        "thresholds": T,
-        "severe_from": 41,
-    }
-    values.update(kwargs)
-    return rules.History(**values)
+from tests.rule_histories import NOW, history, log
 
 
 def fired(rule, hist):

@@ -12,24 +12,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from symptoms import news2, rules
-from symptoms.models import AlertThresholds
 from symptoms.scales import items_for_total
+from tests.rule_histories import NOW, history, log
 
-NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
-T = AlertThresholds()  # the defaults, unsaved
 RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
-
-def log(hours_ago=1, total=6, items=None, n=[0], **fields):  # noqa: B006 (a counter)
-    n[0] += 1
-    return rules.LogView(
-        id=f"edge{n[0]}",
-        assessed_at=NOW - timedelta(hours=hours_ago),
-        total=total,
-        items=items_for_total(total, items or {}),
-        **fields,
-    )
 
 
 def event_only(hours_ago=1, n=[0], **fields):  # noqa: B006 (a counter)
@@ -42,18 +29,6 @@ def event_only(hours_ago=1, n=[0], **fields):  # noqa: B006 (a counter)
         items={},
         **fields,
     )
-
-
-def history(logs, **kwargs):
-    values = {
-        "now": NOW,
-        "zone": UTC,
-        "logs": sorted(logs, key=lambda x: x.assessed_at),
-        "thresholds": T,
-        "severe_from": 41,
-    }
-    values.update(kwargs)
-    return rules.History(**values)
 
 
 def worst(findings):

@@ -77,8 +77,14 @@ def axe_serious(page):
 
 def seizure_journey(live_server, page, shot, clinician, patient, audit):
     """The journey; audit(label) is called on each page once it has settled."""
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    errors, earlier_errors, console = [], [], []
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            console.append(f"{page.url}: {message.text}") if message.type == "error" else None
+        ),
+    )
     active_plan(patient, clinician)
     other = PatientFactory(
         clinic=patient.clinic,
@@ -121,9 +127,7 @@ def seizure_journey(live_server, page, shot, clinician, patient, audit):
         page.keyboard.press("Enter")
 
         # The confirmation names the critical alert, with a link to it.
-        raised = page.locator(".messages [role], .messages .alert").filter(
-            has_text="This log raised"
-        )
+        raised = page.locator(".messages .alert").filter(has_text="This log raised")
         expect(raised).to_be_visible()
         expect(raised).to_contain_text("Seizure")
         expect(raised.get_by_role("link", name=re.compile("Seizure"))).to_be_visible()
@@ -136,6 +140,10 @@ def seizure_journey(live_server, page, shot, clinician, patient, audit):
         assert not Alert.objects.filter(patient=other).exists()
         link = raised.get_by_role("link", name=re.compile("Seizure"))
         assert link.get_attribute("href").endswith(alert.get_absolute_url())
+        seen = {
+            "raised_class": raised.get_attribute("class"),
+            "raised_role": raised.get_attribute("role"),
+        }
         shot("2-confirmation")
         audit("timeline with confirmation")
 
@@ -168,7 +176,7 @@ def seizure_journey(live_server, page, shot, clinician, patient, audit):
         audit("today")
 
         # The timeline: no page error, and no score (not 0) for the event-only log.
-        errors.clear()
+        earlier_errors[:], errors[:] = errors, []
         page.goto(f"{live_server.url}{reverse('symptoms:timeline', args=[patient.pk])}")
         expect(page.get_by_role("heading", name="Logs")).to_be_visible()
         expect(page.locator("#timeline-chart svg, #timeline-chart canvas").first).to_be_visible()
@@ -179,19 +187,39 @@ def seizure_journey(live_server, page, shot, clinician, patient, audit):
         page.wait_for_timeout(500)  # let the chart script finish
         # Returned, not asserted here, so the accessibility test reaches every page whatever
         # the timeline shows.
-        return row.locator("td").nth(1).inner_text().strip(), errors
+        cells = row.locator("td")
+        seen.update(
+            score=cells.nth(1).inner_text().strip(),
+            severity=cells.nth(2).inner_text().strip(),
+            errors=errors,
+            earlier_errors=earlier_errors,
+            console=console,
+        )
+        return seen
 
 
 def test_an_event_only_seizure_log_by_keyboard_raises_a_critical_alert_shown_everywhere(
     live_server, page, shot, clinician, patient
 ):
-    score, errors = seizure_journey(
-        live_server, page, shot, clinician, patient, audit=lambda label: None
-    )
-    assert errors == [], f"JavaScript errors on the timeline: {errors}"
-    # No score, not 0: the cell is blank or a dash, never a number nor Python's None.
-    assert score not in ("0", "None"), f"the event-only log shows a CIWA-B of {score!r}"
-    assert not re.fullmatch(r"\d+", score), f"the event-only log shows a score {score!r}"
+    seen = seizure_journey(live_server, page, shot, clinician, patient, audit=lambda label: None)
+    problems = []
+    if seen["errors"]:
+        problems.append(f"JavaScript errors on the timeline: {seen['errors']}")
+    if seen["earlier_errors"]:
+        problems.append(f"JavaScript errors earlier in the journey: {seen['earlier_errors']}")
+    print("console errors:", seen["console"])  # shown with the failure, if any
+    # The critical alert is said as an error message: red, and announced (role="alert").
+    if "alert-danger" not in seen["raised_class"].split() or seen["raised_role"] != "alert":
+        problems.append(
+            "the 'This log raised' message is not shown as a danger alert: "
+            f"class={seen['raised_class']!r} role={seen['raised_role']!r}"
+        )
+    # No score, not 0: the cells are blank or a dash, never a number nor Python's None.
+    for column in ("score", "severity"):
+        shown = seen[column]
+        if shown in ("0", "None") or re.fullmatch(r"\d+", shown):
+            problems.append(f"the event-only log's timeline row shows a {column} of {shown!r}")
+    assert problems == [], "\n".join(problems)
 
 
 @pytest.mark.skipif(AXE_FILE is None, reason="axe-core not found (set TAPERAPP_AXE_CORE)")
