@@ -88,7 +88,10 @@ def reduction_responses(plans, logs, zone, until: date, thresholds) -> list[Redu
     before it and the highest total of the 7 days from it (domain.md §1: symptoms may take a
     week to appear)."""
     window = timedelta(days=thresholds.post_reduction_days)
-    dated = [(timezone.localtime(log.assessed_at, zone), log) for log in logs]
+    # Event-only logs have no total: they are neither a baseline nor a peak.
+    dated = [
+        (timezone.localtime(log.assessed_at, zone), log) for log in logs if log.total is not None
+    ]
     responses = []
     for plan in plans:
         if plan.status == PlanStatus.DRAFT or plan.current_revision is None:

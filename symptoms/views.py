@@ -63,7 +63,6 @@ def _alerts_message(request, alerts) -> None:
                 ),
             ),
         ),
-        extra_tags="raised-alerts",
     )
 
 

@@ -59,7 +59,8 @@
   function toggleNotAssessed() {
     const off = notAssessed.checked;
     reasonBox.hidden = !off;
-    table.classList.toggle("opacity-50", off);
+    // Set aside, not greyed out: nothing to read or tab through while the items do not apply.
+    table.hidden = off;
     table.querySelectorAll("input[type=radio]").forEach((radio) => { radio.disabled = off; });
     totalEl.textContent = off ? "—" : totalEl.textContent;
     if (off) {
