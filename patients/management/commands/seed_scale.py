@@ -244,6 +244,9 @@ class Command(BaseCommand):
             "hallucinations",
             "confusion",
             "suicidal_ideation",
+            "supplemental_oxygen",
+            "consciousness",
+            "items_not_assessed_reason",
             "notes",
             "total",
             "severity",
@@ -307,6 +310,9 @@ class Command(BaseCommand):
                         False,
                         False,
                         False,
+                        False,  # supplemental oxygen
+                        "alert",  # consciousness
+                        "",  # CIWA-B assessed
                         "",
                         level,
                         severity,
