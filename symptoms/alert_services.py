@@ -31,6 +31,7 @@ from .models import (
     UNRESOLVED,
     Alert,
     AlertEvent,
+    AlertSeverity,
     AlertStatus,
     AlertThresholds,
     AlertTrigger,
@@ -237,7 +238,12 @@ def _merged_evidence(old: dict, finding: rules.Finding) -> dict:
 
 def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bool) -> str | None:
     """Apply a finding to an unresolved alert; returns the event kind, or None when it adds
-    nothing the alert does not already show."""
+    nothing the alert does not already show.
+
+    An acknowledgement or a snooze was given for what the alert showed then. A new critical
+    report (a second seizure, new suicidal thoughts) or a rise in severity is news that must
+    reach someone again: the alert returns to open, is notified, and escalates again if
+    nobody acknowledges it."""
     raised = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[alert.severity]
     if not new_trigger and not raised:
         return None
@@ -247,6 +253,13 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bo
         alert.last_triggered_at = now
     if raised:
         alert.severity = finding.severity  # only ever upwards
+    reopened = alert.status != AlertStatus.OPEN and (
+        raised or finding.severity == AlertSeverity.CRITICAL
+    )
+    if reopened:
+        alert.status = AlertStatus.OPEN
+        alert.snoozed_until = None
+        alert.last_notified_at = now  # the escalation delay counts from this news
     alert.evidence = _merged_evidence(alert.evidence, finding)
     alert.summary = finding.summary[:300]
     alert.rule_version = finding.version
@@ -256,12 +269,15 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bo
         alert,
         kind,
         now,
-        note=finding.summary,
+        note=(_("Back to open, to be acknowledged again: ") if reopened else "") + finding.summary,
         trigger_count=alert.trigger_count,
         trigger=finding.trigger_key,
+        reopened=reopened,
     )
-    if raised and alert.severity in NOTIFY_SEVERITIES:
-        _queue_notification(alert.pk, f"raised:{alert.severity}")
+    if alert.severity in NOTIFY_SEVERITIES and (raised or reopened):
+        # One notification per reason: a rise once per level, a reopening once per report.
+        reason = f"reopened:{finding.trigger_key}" if reopened else f"raised:{alert.severity}"
+        _queue_notification(alert.pk, reason)
     return kind
 
 
@@ -287,15 +303,51 @@ def _raised_triggers(patient: Patient, now: datetime) -> dict:
     }
 
 
+def _earlier_versions(patient: Patient, now: datetime) -> dict[str, list[str]]:
+    """Log id -> the ids of the versions it corrects (an amendment's chain), for the logs of
+    the look-back: a correction that still shows what its earlier version showed is the same
+    report, not a new one."""
+    since = now - timedelta(days=rules.LOOKBACK_DAYS + 1)
+    parents = dict(
+        patient.symptom_logs.filter(supersedes__isnull=False, created_at__gte=since)
+        .values_list("pk", "supersedes_id")
+        .iterator()
+    )
+    chains = {}
+    for log_id in parents:
+        chain, current = [], log_id
+        while current in parents:
+            current = parents[current]
+            chain.append(str(current))
+        chains[str(log_id)] = chain
+    return chains
+
+
+def _prior_severity(finding: rules.Finding, raised: dict, earlier: dict) -> str | None:
+    """The highest severity already raised for this finding's trigger or, when the trigger is
+    a corrected log ("<log>" or "taken:<log>"), for the versions it corrects."""
+    prefix, colon, log_id = finding.trigger_key.rpartition(":")
+    keys = [finding.trigger_key] + [f"{prefix}{colon}{older}" for older in earlier.get(log_id, [])]
+    found = [raised[(finding.rule, key)] for key in keys if (finding.rule, key) in raised]
+    return max(found, key=SEVERITY_RANK.__getitem__, default=None)
+
+
 def alert_upsert(
-    patient: Patient, finding: rules.Finding, now: datetime, raised: dict | None = None
+    patient: Patient,
+    finding: rules.Finding,
+    now: datetime,
+    raised: dict | None = None,
+    earlier: dict | None = None,
 ) -> Touched | None:
-    """Raise one finding: skipped when its trigger was already raised at this severity or
-    higher (the alert may be open, or closed by staff: the same log never reopens it);
-    otherwise it updates the unresolved alert of its rule or opens one."""
+    """Raise one finding: skipped when its trigger (or the log version it corrects) was
+    already raised at this severity or higher (the alert may be open, or closed by staff: the
+    same report never reopens it); otherwise it updates the unresolved alert of its rule or
+    opens one."""
     if raised is None:
         raised = _raised_triggers(patient, now)
-    prior = raised.get((finding.rule, finding.trigger_key))
+    if earlier is None:
+        earlier = _earlier_versions(patient, now)
+    prior = _prior_severity(finding, raised, earlier)
     if prior is not None and SEVERITY_RANK[prior] >= SEVERITY_RANK[finding.severity]:
         return None
     existing = (
@@ -371,8 +423,9 @@ def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Touched
     touched = []
     findings = rules.evaluate(build_history(patient, now)) if patient.is_active else []
     raised = _raised_triggers(patient, now) if findings else {}
+    earlier = _earlier_versions(patient, now) if findings else {}
     for finding in findings:
-        result = alert_upsert(patient, finding, now, raised)
+        result = alert_upsert(patient, finding, now, raised, earlier)
         if result is not None:
             touched.append(result)
     fired = {finding.rule for finding in findings}

@@ -349,3 +349,97 @@ def test_the_dashboard_pages_the_most_urgent_first_and_counts_every_alert(
     rows = client.get(reverse("alerts:rows"), {"page": 2})  # the live refresh keeps the page
     assert len(rows.context["alerts"]) == 4
     assert client.get(reverse("alerts:dashboard"), {"page": "x"}).context["page"].number == 1
+
+
+def _notified(no_queue, alert) -> list:
+    return [
+        call.args[2]
+        for call in no_queue.call_args_list
+        if call.args[0].name == "symptoms.notify_alert" and call.args[1] == str(alert.pk)
+    ]
+
+
+@pytest.mark.parametrize("handled", ["acknowledged", "snoozed"])
+def test_a_new_seizure_on_a_handled_alert_reopens_it_notifies_and_escalates(
+    seizure_alert, patient, clinician, staff, no_queue, handled
+):
+    """The acknowledgement or snooze was for the first seizure: a second one must reach
+    someone again, and escalate if nobody acknowledges it."""
+    if handled == "acknowledged":
+        alert_services.alert_acknowledge(alert=seizure_alert, by=staff)
+    else:
+        alert_services.alert_snooze(
+            alert=seizure_alert, by=staff, minutes=12 * 60, reason="Post-ictal, sleeping"
+        )
+    second = log(patient, clinician, total=20, minutes_ago=5, seizure=True)
+    alert_services.evaluate_patient(patient.pk)
+    seizure_alert.refresh_from_db()
+    assert (seizure_alert.status, seizure_alert.trigger_count) == ("open", 2)
+    assert seizure_alert.snoozed_until is None
+    assert _notified(no_queue, seizure_alert) == ["opened", f"reopened:{second.pk}"]
+    event = seizure_alert.events.filter(kind="retriggered").get()
+    assert event.data["reopened"] and "acknowledged again" in event.note
+    later = timezone.now() + timedelta(minutes=16)
+    assert alert_services.escalate_due(later) == [seizure_alert.pk]
+
+
+def test_a_snoozed_alert_that_becomes_critical_returns_to_open(patient, clinician, staff, no_queue):
+    log(patient, clinician, total=10, minutes_ago=60, heart_rate=125)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule="vital_signs")
+    assert alert.severity == "high"
+    alert_services.alert_snooze(alert=alert, by=staff, minutes=12 * 60, reason="Anxious")
+    log(patient, clinician, total=12, minutes_ago=5, heart_rate=135, spo2=88, respiratory_rate=26)
+    alert_services.evaluate_patient(patient.pk)
+    alert.refresh_from_db()
+    assert (alert.severity, alert.status) == ("critical", "open")
+    assert alert_services.escalate_due(timezone.now() + timedelta(minutes=16)) == [alert.pk]
+
+
+def test_a_repeat_high_finding_leaves_an_acknowledged_alert_acknowledged(
+    patient, clinician, staff, no_queue
+):
+    """Not every repeat is news: a second high pulse on an acknowledged high alert is counted
+    but does not ask for a new acknowledgement (no alarm fatigue)."""
+    log(patient, clinician, total=10, minutes_ago=60, heart_rate=125)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule="vital_signs")
+    alert_services.alert_acknowledge(alert=alert, by=staff)
+    log(patient, clinician, total=10, minutes_ago=5, heart_rate=124)
+    alert_services.evaluate_patient(patient.pk)
+    alert.refresh_from_db()
+    assert (alert.status, alert.trigger_count) == ("acknowledged", 2)
+
+
+def test_correcting_a_handled_log_without_changing_its_finding_raises_nothing_new(
+    seizure_alert, patient, clinician, staff, no_queue
+):
+    from symptoms.services import symptom_log_amend
+
+    alert_services.alert_resolve(alert=seizure_alert, by=staff, note="Seen, stable")
+    original = patient.symptom_logs.get()
+    symptom_log_amend(
+        log=original,
+        entry=LogEntry(
+            assessed_at=original.assessed_at, items=original.items, seizure=True, notes="2 min"
+        ),
+        amended_by=clinician,
+        reason="Added the duration",
+    )
+    alert_services.evaluate_patient(patient.pk)
+    assert list(Alert.objects.filter(patient=patient).values_list("rule", "status")) == [
+        ("seizure", "resolved")
+    ]
+    # A correction that changes the finding is news: confusion added to the same log.
+    amended = patient.symptom_logs.get(status="current")
+    symptom_log_amend(
+        log=amended,
+        entry=LogEntry(
+            assessed_at=amended.assessed_at, items=amended.items, seizure=True, confusion=True
+        ),
+        amended_by=clinician,
+        reason="Confused after the fit",
+    )
+    alert_services.evaluate_patient(patient.pk)
+    assert Alert.objects.get(patient=patient, rule="complicated_withdrawal").status == "open"
+    assert not Alert.objects.filter(patient=patient, rule="seizure", status="open").exists()
