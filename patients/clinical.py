@@ -51,9 +51,6 @@ ACUTE_WINDOW_DAYS = {
     kind: onset + ACUTE_COURSE_DAYS for kind, onset in ONSET_WINDOW_DAYS.items()
 }  # short 23, long 31
 PROTRACTED_WINDOW_DAYS = 365  # counted from the last dose
-# The acute window every medication had before windows followed the half-life class
-# (migration 0007 moves rows still at this value to their class's window).
-FORMER_ACUTE_WINDOW_DAYS = 28
 
 # After a dose cut, symptoms may take up to a week to appear [confirmed: 2025 Joint Guideline
 # patient guide; Maudsley 2024]. The per-reduction view and the alert rules look this far after

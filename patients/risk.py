@@ -44,10 +44,6 @@ class RiskProfile:
     patient_factors: list[str] = field(default_factory=list)
     drug_factors: list[str] = field(default_factory=list)
 
-    @property
-    def labels(self) -> list[str]:
-        return self.patient_factors + self.drug_factors
-
     def __bool__(self) -> bool:
         return bool(self.patient_factors or self.drug_factors)
 
@@ -84,25 +80,21 @@ def abrupt_stop_from(drug: DrugContext) -> Decimal | None:
 def largest_recent_cut(facts: PlanFacts, on: date, days: int) -> Decimal | None:
     """The largest single step down (in % of the dose before it) that started in the
     ``days`` before ``on`` (inclusive), as the plan scheduled it."""
-    largest = None
-    previous = None
-    for step in facts.steps:
-        if step.start_date > on:
-            break
-        if (
-            previous is not None
-            and previous > 0
-            and step.daily_dose_mg < previous
-            and (on - step.start_date).days <= days
-        ):
-            cut = (previous - step.daily_dose_mg) / previous * 100
-            largest = cut if largest is None else max(largest, cut)
-        previous = step.daily_dose_mg
-    return largest
+    cuts = [
+        (before - after) / before * 100
+        for start, before, after in facts.reductions_until(on)
+        if (on - start).days <= days
+    ]
+    return max(cuts, default=None)
 
 
 def drug_factors(drug: DrugContext | None, on: date) -> list[str]:
+    """The drug's factors on a date: while the patient takes it and through the acute window
+    after the last dose; past that window the drug no longer adds to the risk of a seizure."""
     if drug is None:
+        return []
+    last_dose = drug.facts.last_dose_date()
+    if last_dose is not None and (on - last_dose).days > drug.facts.acute_window_days:
         return []
     labels = []
     if drug.short_acting:
@@ -111,7 +103,7 @@ def drug_factors(drug: DrugContext | None, on: date) -> list[str]:
     recent = [
         dose
         for back in range(window.days + 1)
-        if (dose := drug.facts.planned_dose_on(on - timedelta(days=back))) is not None
+        if (dose := drug.facts.dose_on(on - timedelta(days=back))) is not None
     ]
     highest = max(recent, default=None)
     if is_high_band(drug.code, highest):
@@ -144,7 +136,7 @@ def drug_context(plan) -> DrugContext | None:
         return None
     return DrugContext(
         code=plan.medication.code,
-        name=plan.medication.name.split(" (")[0],
+        name=plan.medication.name,
         short_acting=plan.medication.is_short_acting,
         facts=plan.facts(),
         lowest_practical_dose_mg=plan.medication.lowest_practical_dose_mg,

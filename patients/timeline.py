@@ -75,33 +75,39 @@ class PlanFacts:
         return self.planned_dose_on(on)
 
     def last_dose_date(self) -> date | None:
-        if self.status == "stopped" and self.ended_on:
-            planned = self._planned_last_dose()
-            return min(planned, self.ended_on) if planned else self.ended_on
         if self.status == "on_hold":
             return None  # unknown until the plan resumes
-        if self.status == "completed" and self.ended_on:
-            planned = self._planned_last_dose()
+        planned = self._planned_last_dose()
+        if self.status in ("stopped", "completed") and self.ended_on:
+            # Ended before the planned step to zero: that day was the last dose.
             return min(planned, self.ended_on) if planned else self.ended_on
-        return self._planned_last_dose()
+        return planned
 
     def _planned_last_dose(self) -> date | None:
         if len(self.steps) < 2 or self.steps[-1].daily_dose_mg != 0:
             return None
         return self.steps[-1].start_date - timedelta(days=1)
 
-    def last_reduction_on_or_before(self, on: date) -> date | None:
-        latest = None
+    def reductions_until(self, on: date) -> list[tuple[date, Decimal, Decimal]]:
+        """Each scheduled cut up to ``on`` as (first day, dose before, dose after): none past
+        the start of a hold (the current dose continues) or past the day the plan ended."""
+        cuts = []
         previous = None
         for step in self.steps:
             if step.start_date > on:
                 break
             if self.status == "on_hold" and self.held_since and step.start_date > self.held_since:
                 break
+            if self.ended_on and step.start_date > self.ended_on:
+                break
             if previous is not None and step.daily_dose_mg < previous:
-                latest = step.start_date
+                cuts.append((step.start_date, previous, step.daily_dose_mg))
             previous = step.daily_dose_mg
-        return latest
+        return cuts
+
+    def last_reduction_on_or_before(self, on: date) -> date | None:
+        cuts = self.reductions_until(on)
+        return cuts[-1][0] if cuts else None
 
 
 @dataclass(frozen=True)

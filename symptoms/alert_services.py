@@ -90,17 +90,10 @@ def _reductions(plans, facts, today) -> list[rules.Reduction]:
     cuts = []
     for plan in plans:
         plan_facts = facts[plan.pk]
-        previous = None
-        for step in plan_facts.steps:
-            if step.start_date > today:
-                break
-            if plan.status == PlanStatus.ON_HOLD and step.start_date > plan.held_since:
-                break
-            if plan_facts.ended_on and step.start_date > plan_facts.ended_on:
-                break
-            if previous is not None and step.daily_dose_mg < previous:
-                cuts.append(rules.Reduction(step.start_date, previous, step.daily_dose_mg))
-            previous = step.daily_dose_mg
+        cuts.extend(
+            rules.Reduction(on, before, after)
+            for on, before, after in plan_facts.reductions_until(today)
+        )
         stopped_from = risk.abrupt_stop_from(risk.drug_context(plan))
         if stopped_from is not None and plan_facts.ended_on < today:
             cuts.append(

@@ -91,10 +91,6 @@ class News2:
         return [p for p in self.parameters if p.score >= RED_SCORE]
 
     @property
-    def measured(self) -> bool:
-        return any(p.name != "supplemental_oxygen" for p in self.parameters)
-
-    @property
     def response(self) -> str:
         """'emergency', 'urgent' or 'routine', as the RCP chart names the clinical response."""
         if self.total >= EMERGENCY_AGGREGATE:

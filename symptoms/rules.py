@@ -84,10 +84,6 @@ class Reduction:
     to_mg: Decimal
     abrupt_stop: bool = False  # a stop or an early completion (design §6)
 
-    @property
-    def percent(self) -> Decimal:
-        return (self.from_mg - self.to_mg) / self.from_mg * 100 if self.from_mg else Decimal(0)
-
 
 @dataclass
 class History:
@@ -359,7 +355,13 @@ def _withdrawal_signs(log: LogView, t) -> list[str]:
     """Autonomic signs of withdrawal (DSM-5; site-policy limits, clinical.ALERT_DEFAULTS)."""
     reasons = []
     pulse = log.heart_rate
-    sweating = log.items.get("obs_sweating_agitation", 0) if log.scored else 0
+    # Observed sweating is scored on two CIWA-B items: 18 (sweating, restlessness, agitation)
+    # and 20 (palms sweaty to the touch); either shows the autonomic sign.
+    sweating = (
+        max(log.items.get("obs_sweating_agitation", 0), log.items.get("obs_palms_sweating", 0))
+        if log.scored
+        else 0
+    )
     tremor = log.items.get("obs_tremor", 0) if log.scored else 0
     if pulse is not None and pulse > t.pulse_alone_above:
         reasons.append(f"pulse {pulse} > {t.pulse_alone_above}")

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -14,7 +16,7 @@ from django.views.generic import FormView, TemplateView
 from patients.selectors import patients_visible_to
 from taperapp.accounts.roles import Role, role_names
 
-from . import scales
+from . import rules, scales
 from .alert_services import alerts_for_entry
 from .charts import timeline_chart_data
 from .forms import SymptomLogForm, VoidForm
@@ -66,6 +68,27 @@ def _alerts_message(request, alerts) -> None:
     )
 
 
+def _old_entry_warning(request, log) -> None:
+    """A log assessed before the alert rules' look-back is kept and charted but raises no
+    alert: say so to the person who entered it, so they review it themselves."""
+    age = timezone.now() - log.assessed_at
+    if age <= timedelta(days=rules.STATE_LOOKBACK_DAYS):
+        return
+    messages.warning(
+        request,
+        _(
+            "This assessment is %(days)s days old. Alerts look back %(state)s days for scores, "
+            "vital signs and doses, and %(events)s days for seizures, confusion and suicidal "
+            "thoughts: review anything abnormal in it yourself."
+        )
+        % {
+            "days": age.days,
+            "state": rules.STATE_LOOKBACK_DAYS,
+            "events": rules.LOOKBACK_DAYS,
+        },
+    )
+
+
 class LogFormMixin:
     """Runs the form in the clinic's time zone: typed times are the clinic's local times."""
 
@@ -86,7 +109,6 @@ class LogFormMixin:
                 "patient": self.patient,
                 "max_total": scales.MAX_TOTAL,
                 "item_codes": scales.ITEM_CODES,
-                "anchors": scales.ANCHORS.items(),
                 "band_starts": SeverityBands.current().starts(),
             }
         )
@@ -126,6 +148,7 @@ class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
         else:
             messages.info(self.request, _("This log was already saved; it was not added twice."))
         _alerts_message(self.request, alerts_for_entry(log))
+        _old_entry_warning(self.request, log)
         return redirect("symptoms:timeline", pk=self.patient.pk)
 
 

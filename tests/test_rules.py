@@ -47,6 +47,8 @@ def test_severe_score_edges(previous, newest, expected):
         ({"heart_rate": 101}, {"obs_sweating_agitation": 2, "obs_tremor": 2}, True),
         ({"heart_rate": 100}, {"obs_sweating_agitation": 2, "obs_tremor": 2}, False),
         ({"heart_rate": 101}, {"obs_sweating_agitation": 1, "obs_tremor": 2}, False),
+        ({"heart_rate": 101}, {"obs_palms_sweating": 2, "obs_tremor": 2}, True),
+        ({"heart_rate": 101}, {"obs_palms_sweating": 1, "obs_tremor": 2}, False),
         ({"systolic_bp": 180}, {}, True),
         ({"systolic_bp": 179}, {}, False),
         ({"diastolic_bp": 110}, {}, True),

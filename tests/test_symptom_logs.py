@@ -486,3 +486,43 @@ def test_the_timeline_pages_its_log_table_but_charts_every_log(client_for, clini
     assert len(older.context["logs"]) == 5
     assert "Logs 51–55 of 55" in older.content.decode()
     assert client.get(url, {"logs": "junk"}).context["log_page"].number == 1
+
+
+def test_the_form_records_an_event_only_seizure_and_names_the_alert(client_for, clinician, patient):
+    data = form_data(seizure="on", items_not_assessed="on", items_not_assessed_reason="post-ictal")
+    for code in scales.ITEM_CODES:
+        data.pop(code)  # the scores are set aside, not sent
+    client = client_for(clinician)
+    response = client.post(
+        reverse("symptoms:log_create", kwargs={"pk": patient.pk}), data, follow=True
+    )
+    log = SymptomLog.objects.get()
+    assert (log.total, log.severity, log.items) == (None, None, None)
+    assert log.items_not_assessed_reason == "post-ictal"
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown[0] == "Log saved: event only, CIWA-B not assessed (post-ictal)."
+    assert "This log raised:" in shown[1] and "Seizure reported (Critical)" in shown[1]
+
+
+def test_the_form_asks_for_the_reason_or_the_scores(client_for, clinician, patient):
+    url = reverse("symptoms:log_create", kwargs={"pk": patient.pk})
+    no_reason = form_data(items_not_assessed="on")
+    page = client_for(clinician).post(url, no_reason)
+    assert page.status_code == 200
+    assert "Say why the CIWA-B could not be assessed" in page.content.decode()
+    unscored = form_data()
+    unscored.pop("irritable")
+    page = client_for(clinician).post(url, unscored)
+    assert "tick “CIWA-B not assessed” if the patient cannot answer" in page.content.decode()
+    assert not SymptomLog.objects.exists()
+
+
+def test_an_entry_older_than_the_look_back_says_it_raises_no_alert(client_for, clinician, patient):
+    old = timezone.localtime(timezone.now() - timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for(clinician).post(
+        reverse("symptoms:log_create", kwargs={"pk": patient.pk}),
+        form_data(assessed_at=old),
+        follow=True,
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("This assessment is 9 days old.") for m in shown)

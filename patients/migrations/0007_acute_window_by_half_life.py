@@ -11,23 +11,25 @@ from datetime import timedelta
 from django.db import migrations
 
 
-def by_half_life_class(apps, schema_editor):
-    from patients import clinical
+# The values of patients/clinical.py when this migration was written, frozen here so that a
+# later change of the defaults does not rewrite history.
+FORMER_ACUTE_WINDOW_DAYS = 28
+ACUTE_WINDOW_DAYS = {"short": 23, "long": 31}
 
+
+def by_half_life_class(apps, schema_editor):
     Medication = apps.get_model("patients", "Medication")
-    for kind, days in clinical.ACUTE_WINDOW_DAYS.items():
+    for kind, days in ACUTE_WINDOW_DAYS.items():
         Medication.objects.filter(
-            half_life_class=kind, acute_window_days=clinical.FORMER_ACUTE_WINDOW_DAYS
+            half_life_class=kind, acute_window_days=FORMER_ACUTE_WINDOW_DAYS
         ).update(acute_window_days=days)
 
 
 def back_to_former(apps, schema_editor):
-    from patients import clinical
-
     Medication = apps.get_model("patients", "Medication")
-    for kind, days in clinical.ACUTE_WINDOW_DAYS.items():
+    for kind, days in ACUTE_WINDOW_DAYS.items():
         Medication.objects.filter(half_life_class=kind, acute_window_days=days).update(
-            acute_window_days=clinical.FORMER_ACUTE_WINDOW_DAYS
+            acute_window_days=FORMER_ACUTE_WINDOW_DAYS
         )
 
 

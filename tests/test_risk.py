@@ -1,0 +1,63 @@
+"""Seizure-risk factors (patients/risk.py): the patient's own and the drug's, from one place
+for every screen and the seizure_risk rule (design §5; 2025 Joint Guideline Table 2)."""
+
+from datetime import date, timedelta
+
+from django.urls import reverse
+
+from patients import plan_services, risk
+from tests.factories import make_plan
+
+START = date(2026, 1, 5)
+
+
+def profile(patient, plan, on):
+    return risk.risk_profile(patient, on, risk.drug_context(plan))
+
+
+def test_a_patient_who_ticked_nothing_is_at_risk_by_the_drug(patient):
+    plan = make_plan(patient, code="alprazolam", dose="6")
+    factors = profile(patient, plan, START + timedelta(days=3)).drug_factors
+    assert factors[0].startswith("short-acting Alprazolam")
+    assert any(f.startswith("high dose (6 mg a day; high band above 2 mg)") for f in factors)
+    assert profile(patient, plan, START).patient_factors == []
+
+
+def test_the_high_band_is_the_guidelines_per_drug(patient):
+    """Table 2: clonazepam above 1.5 mg is high; 1.5 mg itself is moderate."""
+    from decimal import Decimal
+
+    assert risk.is_high_band("clonazepam", Decimal("1.5")) is False
+    assert risk.is_high_band("clonazepam", Decimal("1.625")) is True
+    assert risk.is_high_band("lorazepam", Decimal("3")) is False
+    assert risk.is_high_band("alprazolam", Decimal("2.5")) is True
+    high = make_plan(patient, dose="2")
+    assert any("high dose" in f for f in profile(patient, high, START).drug_factors)
+
+
+def test_clonazepam_at_a_moderate_dose_carries_no_drug_factor(patient):
+    plan = make_plan(patient, dose="1")
+    assert profile(patient, plan, START + timedelta(days=3)).drug_factors == []
+
+
+def test_an_abrupt_stop_is_a_factor_through_the_acute_window_then_no_longer(patient, clinician):
+    plan = make_plan(patient, dose="1")
+    stopped = START + timedelta(days=20)
+    plan_services.taper_plan_stop(plan=plan, by=clinician, reason="Declined", on=stopped)
+    plan.refresh_from_db()
+    factors = profile(patient, plan, stopped + timedelta(days=2)).drug_factors
+    assert any(f.startswith("abrupt stop from") for f in factors)
+    past = stopped + timedelta(days=plan.medication.acute_window_days + 1)
+    assert profile(patient, plan, past).drug_factors == []
+
+
+def test_the_patient_page_lists_drug_factors_beside_the_patients(patient, clinician, client_for):
+    from django.utils import timezone
+
+    patient.alcohol_use = True
+    patient.save()
+    make_plan(patient, code="alprazolam", dose="6", start=timezone.localdate() - timedelta(days=3))
+    page = client_for(clinician).get(reverse("patients:detail", kwargs={"pk": patient.pk}))
+    html = page.content.decode()
+    assert "Alcohol use" in html  # capfirst of the field's label
+    assert "Short-acting Alprazolam" in html and "drug factor" in html
