@@ -121,7 +121,11 @@ def drug_factors(drug: DrugContext | None, on: date) -> list[str]:
             % {"dose": stopped_from.normalize(), "date": drug.facts.ended_on.strftime("%-d %b")}
         )
     cut = largest_recent_cut(drug.facts, on, clinical.POST_REDUCTION_WINDOW_DAYS)
-    if cut is not None and cut > clinical.MAX_REDUCTION_PERCENT_PER_WINDOW:
+    if (
+        cut is not None
+        and cut > clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
+        and not (stopped_from is not None and cut == 100)  # said already: the abrupt stop
+    ):
         labels.append(_("a cut of %(cut)s%%") % {"cut": round(cut)})
     return labels
 

@@ -89,20 +89,24 @@ class PlanFacts:
         return self.steps[-1].start_date - timedelta(days=1)
 
     def reductions_until(self, on: date) -> list[tuple[date, Decimal, Decimal]]:
-        """Each scheduled cut up to ``on`` as (first day, dose before, dose after): none past
-        the start of a hold (the current dose continues) or past the day the plan ended."""
+        """Each cut up to ``on`` as (first day, dose before, dose after): the scheduled steps,
+        none past the start of a hold (the current dose continues), and for a plan that ended
+        (completed or stopped) its end: from the dose of its last day to nothing the next day,
+        whether that was the planned step to zero or an earlier end."""
+        end = self.ended_on if self.status in ("stopped", "completed") else None
         cuts = []
         previous = None
         for step in self.steps:
-            if step.start_date > on:
+            if step.start_date > on or (end and step.start_date > end):
                 break
             if self.status == "on_hold" and self.held_since and step.start_date > self.held_since:
-                break
-            if self.ended_on and step.start_date > self.ended_on:
                 break
             if previous is not None and step.daily_dose_mg < previous:
                 cuts.append((step.start_date, previous, step.daily_dose_mg))
             previous = step.daily_dose_mg
+        stopped_on = end + timedelta(days=1) if end else None
+        if stopped_on and stopped_on <= on and previous:
+            cuts.append((stopped_on, previous, Decimal(0)))
         return cuts
 
     def last_reduction_on_or_before(self, on: date) -> date | None:

@@ -45,6 +45,8 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 NOTIFY_SEVERITIES = ("high", "critical")
+# Rules about a reported event, always critical: each new report is news (see _update).
+REPORT_RULES = {Rule.SEIZURE, Rule.COMPLICATED_WITHDRAWAL, Rule.SUICIDALITY}
 
 
 def _epoch():
@@ -85,25 +87,17 @@ def _log_view(log: SymptomLog) -> rules.LogView:
 
 
 def _reductions(plans, facts, today) -> list[rules.Reduction]:
-    """Every dose cut the plans made up to today, and each abrupt stop (a stop or an early
-    completion above the lowest practical dose) as a cut to zero the day after it."""
+    """Every dose cut the plans made up to today, a plan's end included; the end of a stop or
+    an early completion above the lowest practical dose is marked as an abrupt stop."""
     cuts = []
     for plan in plans:
         plan_facts = facts[plan.pk]
+        abrupt = risk.abrupt_stop_from(risk.drug_context(plan)) is not None
+        stopped_on = plan_facts.ended_on + timedelta(days=1) if plan_facts.ended_on else None
         cuts.extend(
-            rules.Reduction(on, before, after)
+            rules.Reduction(on, before, after, abrupt_stop=abrupt and on == stopped_on)
             for on, before, after in plan_facts.reductions_until(today)
         )
-        stopped_from = risk.abrupt_stop_from(risk.drug_context(plan))
-        if stopped_from is not None and plan_facts.ended_on < today:
-            cuts.append(
-                rules.Reduction(
-                    plan_facts.ended_on + timedelta(days=1),
-                    stopped_from,
-                    Decimal(0),
-                    abrupt_stop=True,
-                )
-            )
     return sorted(cuts, key=lambda cut: cut.on)
 
 
@@ -233,10 +227,12 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bo
     """Apply a finding to an unresolved alert; returns the event kind, or None when it adds
     nothing the alert does not already show.
 
-    An acknowledgement or a snooze was given for what the alert showed then. A new critical
-    report (a second seizure, new suicidal thoughts) or a rise in severity is news that must
-    reach someone again: the alert returns to open, is notified, and escalates again if
-    nobody acknowledges it."""
+    An acknowledgement or a snooze was given for what the alert showed then. A new report of
+    an event (a second seizure, new suicidal thoughts, new confusion) or a rise in severity is
+    news that must reach someone again: the alert returns to open, is notified, and escalates
+    again if nobody acknowledges it; so does a new critical reading during a snooze. A further
+    reading of a state already acknowledged (one more severe score, one more high pulse) is
+    counted, not re-announced (alarm fatigue)."""
     raised = SEVERITY_RANK[finding.severity] > SEVERITY_RANK[alert.severity]
     if not new_trigger and not raised:
         return None
@@ -247,11 +243,19 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bo
     if raised:
         alert.severity = finding.severity  # only ever upwards
     reopened = alert.status != AlertStatus.OPEN and (
-        raised or finding.severity == AlertSeverity.CRITICAL
+        raised
+        or (new_trigger and alert.rule in REPORT_RULES)
+        # A snooze only defers: a new critical reading during it is not for later.
+        or (
+            new_trigger
+            and alert.status == AlertStatus.SNOOZED
+            and finding.severity == AlertSeverity.CRITICAL
+        )
     )
     if reopened:
         alert.status = AlertStatus.OPEN
         alert.snoozed_until = None
+        alert.acknowledged_at = alert.acknowledged_by = None  # kept in the alert's events
         alert.last_notified_at = now  # the escalation delay counts from this news
     alert.evidence = _merged_evidence(alert.evidence, finding)
     alert.summary = finding.summary[:300]
@@ -289,10 +293,10 @@ def _raised_triggers(patient: Patient, now: datetime) -> dict:
     the triggers recorded since then are read."""
     since = now - timedelta(days=rules.LOOKBACK_DAYS + 1)
     return {
-        (rule, key): severity
-        for rule, key, severity in AlertTrigger.objects.filter(
+        (rule, key): (severity, frozenset(filter(None, signature.split(","))))
+        for rule, key, severity, signature in AlertTrigger.objects.filter(
             patient=patient, at__gte=since
-        ).values_list("rule", "key", "severity")
+        ).values_list("rule", "key", "severity", "signature")
     }
 
 
@@ -318,10 +322,16 @@ def _earlier_versions(patient: Patient, now: datetime) -> dict[str, list[str]]:
 
 def _prior_severity(finding: rules.Finding, raised: dict, earlier: dict) -> str | None:
     """The highest severity already raised for this finding's trigger or, when the trigger is
-    a corrected log ("<log>" or "taken:<log>"), for the versions it corrects."""
+    a corrected log ("<log>" or "taken:<log>"), for a version it corrects that already showed
+    everything this finding shows (a correction that adds a sign is a new report)."""
+    found = []
+    if (finding.rule, finding.trigger_key) in raised:
+        found.append(raised[(finding.rule, finding.trigger_key)][0])
     prefix, colon, log_id = finding.trigger_key.rpartition(":")
-    keys = [finding.trigger_key] + [f"{prefix}{colon}{older}" for older in earlier.get(log_id, [])]
-    found = [raised[(finding.rule, key)] for key in keys if (finding.rule, key) in raised]
+    for older in earlier.get(log_id, []):
+        severity, signature = raised.get((finding.rule, f"{prefix}{colon}{older}"), (None, None))
+        if severity is not None and finding.signature <= signature:
+            found.append(severity)
     return max(found, key=SEVERITY_RANK.__getitem__, default=None)
 
 
@@ -389,9 +399,14 @@ def alert_upsert(
         patient=patient,
         rule=finding.rule,
         key=finding.trigger_key,
-        defaults={"alert": alert, "severity": finding.severity, "at": now},
+        defaults={
+            "alert": alert,
+            "severity": finding.severity,
+            "signature": ",".join(sorted(finding.signature)),
+            "at": now,
+        },
     )
-    raised[(finding.rule, finding.trigger_key)] = finding.severity
+    raised[(finding.rule, finding.trigger_key)] = (finding.severity, finding.signature)
     return None if kind is None else Touched(alert, kind, finding.trigger_key)
 
 

@@ -581,6 +581,9 @@ class AlertTrigger(models.Model):
     rule = models.CharField(max_length=32, choices=Rule.choices)
     key = models.CharField(max_length=80)
     severity = models.CharField(max_length=10, choices=AlertSeverity.choices)
+    # What was found (rules.Finding.signature, comma-separated): a correction of this log is
+    # the same report only while it shows nothing more.
+    signature = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField()
 
     class Meta:

@@ -125,6 +125,10 @@ class Finding:
     evidence: dict
     trigger_key: str
     data_at: datetime | None = None
+    # What was found, without the values (e.g. {"confusion", "hallucinations"}, {"systolic",
+    # "news2:urgent"}): a corrected log whose finding shows nothing its earlier version did not
+    # is the same report; one that adds a sign is news.
+    signature: frozenset = frozenset()
 
     @property
     def version(self) -> int:
@@ -190,6 +194,9 @@ def _flag_findings(history: History, rule: str, what: str, fired_by) -> list[Fin
                 {"logs": [_log_evidence(log, flags=reasons)]},
                 trigger_key=log.id,
                 data_at=log.assessed_at,
+                # The kind of sign, not its level: "consciousness: voice" corrected from
+                # "unresponsive" is the same sign, not a new one.
+                signature=frozenset(reason.split(":")[0] for reason in reasons),
             )
         )
     return findings
@@ -351,8 +358,9 @@ def reduction_response(history: History) -> list[Finding]:
 # --- Vital signs ----------------------------------------------------------------------------------
 
 
-def _withdrawal_signs(log: LogView, t) -> list[str]:
-    """Autonomic signs of withdrawal (DSM-5; site-policy limits, clinical.ALERT_DEFAULTS)."""
+def _withdrawal_signs(log: LogView, t) -> list[tuple[str, str]]:
+    """Autonomic signs of withdrawal (DSM-5; site-policy limits, clinical.ALERT_DEFAULTS), as
+    (kind, words) pairs."""
     reasons = []
     pulse = log.heart_rate
     # Observed sweating is scored on two CIWA-B items: 18 (sweating, restlessness, agitation)
@@ -364,7 +372,7 @@ def _withdrawal_signs(log: LogView, t) -> list[str]:
     )
     tremor = log.items.get("obs_tremor", 0) if log.scored else 0
     if pulse is not None and pulse > t.pulse_alone_above:
-        reasons.append(f"pulse {pulse} > {t.pulse_alone_above}")
+        reasons.append(("pulse", f"pulse {pulse} > {t.pulse_alone_above}"))
     elif (
         pulse is not None
         and pulse > t.pulse_with_signs_above
@@ -372,17 +380,24 @@ def _withdrawal_signs(log: LogView, t) -> list[str]:
         and tremor >= t.signs_min_score
     ):
         reasons.append(
-            f"pulse {pulse} > {t.pulse_with_signs_above} "
-            f"with sweating {sweating} and tremor {tremor}"
+            (
+                "pulse_with_signs",
+                f"pulse {pulse} > {t.pulse_with_signs_above} "
+                f"with sweating {sweating} and tremor {tremor}",
+            )
         )
     if log.systolic_bp is not None and log.systolic_bp >= t.systolic_at_least:
-        reasons.append(f"systolic {log.systolic_bp} ≥ {t.systolic_at_least}")
+        reasons.append(("systolic", f"systolic {log.systolic_bp} ≥ {t.systolic_at_least}"))
     if log.diastolic_bp is not None and log.diastolic_bp >= t.diastolic_at_least:
-        reasons.append(f"diastolic {log.diastolic_bp} ≥ {t.diastolic_at_least}")
+        reasons.append(("diastolic", f"diastolic {log.diastolic_bp} ≥ {t.diastolic_at_least}"))
     if log.temperature_c is not None and log.temperature_c >= t.temperature_at_least:
-        reasons.append(f"temperature {log.temperature_c} °C ≥ {t.temperature_at_least}")
+        reasons.append(
+            ("temperature", f"temperature {log.temperature_c} °C ≥ {t.temperature_at_least}")
+        )
     if log.respiratory_rate is not None and log.respiratory_rate < t.respiratory_below:
-        reasons.append(f"respiratory rate {log.respiratory_rate} < {t.respiratory_below}")
+        reasons.append(
+            ("respiratory", f"respiratory rate {log.respiratory_rate} < {t.respiratory_below}")
+        )
     return reasons
 
 
@@ -393,7 +408,8 @@ def vital_signs(history: History) -> list[Finding]:
     for log in history.logs:
         if not history.in_state_window(log):
             continue
-        reasons = _withdrawal_signs(log, history.thresholds)
+        signs = _withdrawal_signs(log, history.thresholds)
+        reasons = [words for _kind, words in signs]
         severity = "high" if reasons else None
         score = news2.news2_score(log)
         if score.response == "emergency":
@@ -424,6 +440,16 @@ def vital_signs(history: History) -> list[Finding]:
                 },
                 trigger_key=log.id,
                 data_at=log.assessed_at,
+                signature=frozenset(
+                    [kind for kind, _words in signs]
+                    + [f"news2:{p.name}" for p in score.red_parameters]
+                    # An emergency response covers an urgent one.
+                    + {
+                        "routine": [],
+                        "urgent": ["news2:urgent"],
+                        "emergency": ["news2:urgent", "news2:emergency"],
+                    }[score.response]
+                ),
             )
         )
     return findings
@@ -491,6 +517,7 @@ def seizure_risk(history: History) -> list[Finding]:
                 {"logs": [_log_evidence(log, signs=signs)], "risk_factors": risks},
                 trigger_key=log.id,
                 data_at=log.assessed_at,
+                signature=frozenset(sign.rsplit(" ", 1)[0] for sign in signs),
             )
         )
     return findings

@@ -194,6 +194,7 @@ class LogAmendView(PermissionRequiredMixin, LogFormMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Correction saved; the earlier version is kept."))
         _alerts_message(self.request, alerts_for_entry(amended))
+        _old_entry_warning(self.request, amended)
         return redirect(amended)
 
 

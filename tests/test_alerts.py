@@ -443,3 +443,107 @@ def test_correcting_a_handled_log_without_changing_its_finding_raises_nothing_ne
     alert_services.evaluate_patient(patient.pk)
     assert Alert.objects.get(patient=patient, rule="complicated_withdrawal").status == "open"
     assert not Alert.objects.filter(patient=patient, rule="seizure", status="open").exists()
+
+
+def _amend(log_row, clinician, **changes):
+    from symptoms.services import symptom_log_amend
+
+    fields = {
+        name: getattr(log_row, name)
+        for name in ("assessed_at", "heart_rate", "systolic_bp", "diastolic_bp", "temperature_c")
+    }
+    fields.update({flag: getattr(log_row, flag) for flag in ("hallucinations", "confusion")})
+    return symptom_log_amend(
+        log=log_row,
+        entry=LogEntry(items=log_row.items, **(fields | changes)),
+        amended_by=clinician,
+        reason="Night nurse's note",
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "changed", "rule"),
+    [
+        ({"consciousness": "unresponsive"}, {"consciousness": "voice"}, "complicated_withdrawal"),
+        (
+            {"heart_rate": 135, "spo2": 88, "respiratory_rate": 26},
+            {"heart_rate": 135, "spo2": 88, "respiratory_rate": 20},
+            "vital_signs",
+        ),
+    ],
+)
+def test_a_correction_that_shows_less_raises_nothing_new(
+    patient, clinician, staff, no_queue, first, changed, rule
+):
+    """Consciousness improved from unresponsive to voice; NEWS2 from emergency to urgent: no
+    new report."""
+    original = log(patient, clinician, total=12, minutes_ago=60, **first)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule=rule)
+    alert_services.alert_resolve(alert=alert, by=staff, note="Reviewed")
+    _amend(original, clinician, **changed)
+    alert_services.evaluate_patient(patient.pk)
+    assert not Alert.objects.filter(patient=patient, rule=rule, status="open").exists()
+
+
+def test_a_new_critical_reading_during_a_snooze_returns_the_alert(
+    patient, clinician, staff, no_queue
+):
+    log(patient, clinician, total=10, minutes_ago=60, heart_rate=135, spo2=88, respiratory_rate=26)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule="vital_signs")
+    assert alert.severity == "critical"
+    alert_services.alert_snooze(alert=alert, by=staff, minutes=24 * 60, reason="Reviewed")
+    log(patient, clinician, total=10, minutes_ago=5, heart_rate=140, spo2=85, respiratory_rate=30)
+    alert_services.evaluate_patient(patient.pk)
+    alert.refresh_from_db()
+    assert alert.status == "open"
+
+
+@pytest.mark.parametrize(
+    ("first", "added", "rule"),
+    [
+        ({"hallucinations": True}, {"confusion": True}, "complicated_withdrawal"),
+        ({"confusion": True}, {"consciousness": "unresponsive"}, "complicated_withdrawal"),
+        ({"heart_rate": 125}, {"systolic_bp": 190, "diastolic_bp": 115}, "vital_signs"),
+    ],
+)
+def test_a_correction_that_adds_a_sign_under_the_same_rule_is_news(
+    patient, clinician, staff, no_queue, first, added, rule
+):
+    original = log(patient, clinician, total=12, minutes_ago=60, **first)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule=rule)
+    alert_services.alert_resolve(alert=alert, by=staff, note="Reviewed")
+    _amend(original, clinician, **added)
+    alert_services.evaluate_patient(patient.pk)
+    assert Alert.objects.filter(patient=patient, rule=rule, status="open").exists()
+
+
+def test_another_critical_reading_of_an_acknowledged_state_is_counted_not_reannounced(
+    patient, clinician, staff, no_queue
+):
+    """One more severe score after two in a row: the team already acknowledged the critical
+    state; the alert counts it without asking again (alarm fatigue)."""
+    log(patient, clinician, total=45, minutes_ago=120)
+    log(patient, clinician, total=46, minutes_ago=60)
+    alert_services.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule="severe_score")
+    assert alert.severity == "critical"
+    alert_services.alert_acknowledge(alert=alert, by=staff)
+    counted = alert.trigger_count
+    log(patient, clinician, total=47, minutes_ago=5)
+    alert_services.evaluate_patient(patient.pk)
+    alert.refresh_from_db()
+    assert (alert.status, alert.trigger_count) == ("acknowledged", counted + 1)
+
+
+def test_a_reopened_alert_no_longer_shows_the_earlier_acknowledgement(
+    seizure_alert, patient, clinician, staff, no_queue
+):
+    alert_services.alert_acknowledge(alert=seizure_alert, by=staff)
+    log(patient, clinician, total=20, minutes_ago=5, seizure=True)
+    alert_services.evaluate_patient(patient.pk)
+    seizure_alert.refresh_from_db()
+    assert (seizure_alert.acknowledged_at, seizure_alert.acknowledged_by) == (None, None)
+    assert seizure_alert.events.filter(kind="acknowledged", actor=staff).exists()

@@ -162,6 +162,10 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
         time.sleep(2)  # let any duplicate delivery finish
     finally:
         lone.stop()
+        # Whatever happened, leave no message on this test's own queue: nobody else consumes
+        # it, and the next tests' drain would wait on it.
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_purge("kill-test")
     assert Alert.objects.filter(patient=patient).count() == 1
     assert AlertEvent.objects.filter(alert__patient=patient, kind="opened").count() == 1
     assert SymptomLog.objects.filter(patient=patient).count() == 1

@@ -61,3 +61,36 @@ def test_the_patient_page_lists_drug_factors_beside_the_patients(patient, clinic
     html = page.content.decode()
     assert "Alcohol use" in html  # capfirst of the field's label
     assert "Short-acting Alprazolam" in html and "drug factor" in html
+
+
+def test_the_final_step_to_zero_stays_a_cut_once_the_plan_is_marked_completed(patient, clinician):
+    """Completing a taper that reached its last dose must not erase its final cut."""
+    plan = make_plan(patient, dose="0.25", percent="50", interval=7)
+    last = plan.last_dose_date()
+    plan_services.taper_plan_complete(plan=plan, by=clinician, on=last + timedelta(days=1))
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    factors = profile(patient, plan, last + timedelta(days=2)).drug_factors
+    assert "a cut of 100%" in factors
+
+
+def test_a_plan_ended_early_on_its_lowest_dose_keeps_its_final_cut(patient, clinician):
+    """Completed on the lowest practical dose before the planned step to zero (no reason
+    needed, not an abrupt stop): the next day it still went from that dose to nothing."""
+    plan = make_plan(patient, dose="0.25", percent="50", interval=7)
+    ended = plan.last_dose_date() - timedelta(days=3)
+    plan_services.taper_plan_complete(plan=plan, by=clinician, on=ended)
+    plan.refresh_from_db()
+    factors = profile(patient, plan, ended + timedelta(days=2)).drug_factors
+    assert "a cut of 100%" in factors
+
+
+def test_an_abrupt_stop_is_named_once(patient, clinician):
+    plan = make_plan(patient, dose="1")
+    stopped = START + timedelta(days=20)
+    plan_services.taper_plan_stop(plan=plan, by=clinician, reason="Declined", on=stopped)
+    plan.refresh_from_db()
+    factors = profile(patient, plan, stopped + timedelta(days=2)).drug_factors
+    assert [f for f in factors if "abrupt" in f or "cut of" in f] == [
+        f"abrupt stop from {plan.dose_on(stopped).normalize()} mg on {stopped:%-d %b}"
+    ]

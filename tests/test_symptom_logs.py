@@ -526,3 +526,16 @@ def test_an_entry_older_than_the_look_back_says_it_raises_no_alert(client_for, c
     )
     shown = [str(m) for m in response.context["messages"]]
     assert any(m.startswith("This assessment is 9 days old.") for m in shown)
+
+
+def test_a_correction_of_an_old_entry_says_it_raises_no_alert(client_for, clinician, patient):
+    old = record(patient, clinician, when=timezone.now() - timedelta(days=9))
+    data = form_data(
+        assessed_at=timezone.localtime(old.assessed_at).strftime("%Y-%m-%dT%H:%M"),
+        reason="Typed from the paper form",
+    )
+    response = client_for(clinician).post(
+        reverse("symptoms:log_amend", kwargs={"pk": old.pk}), data, follow=True
+    )
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("This assessment is 9 days old.") for m in shown)
