@@ -13,6 +13,7 @@ import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -238,7 +239,7 @@ def b2_alert_latency(scene: Scene, rounds: int) -> dict:
 
     def one_ping() -> float:
         started = time.perf_counter()
-        ping.apply_async().get(timeout=30)
+        ping.apply_async(ignore_result=False).get(timeout=30)
         return time.perf_counter() - started
 
     one_ping(), one_alert(candidates[-1])  # warm the worker's imports and connections
@@ -404,7 +405,7 @@ def b3_sweep(worker: Worker, repeats: int, stale_share: float, out: Path | None)
     # per due patient; then the time until the workers have evaluated them all.
     with MemoryWatch(worker.pid) as memory:
         started, started_at = time.perf_counter(), timezone.now()
-        queued = tasks.sweep.apply_async().get(timeout=280)
+        queued = tasks.sweep.apply_async(ignore_result=False).get(timeout=280)
         sweep_task_s = time.perf_counter() - started
         wait_for(
             lambda: (
@@ -664,6 +665,12 @@ def machine() -> dict:
     }
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", required=True, type=Path)
@@ -672,7 +679,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--alert-rounds", type=int, default=30)
     parser.add_argument("--ingest-per-client", type=int, default=60)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: a free one)")
     args = parser.parse_args()
     scene = Scene()
     result: dict = {"size": data_size(scene)}
@@ -681,6 +688,8 @@ def main() -> None:
         args.json.write_text(json.dumps(result, indent=2, default=str))
         return
     result["machine"] = machine()
+    if not args.port:
+        args.port = free_port()  # a fixed port collided with a second run on the same host
     celery_app.control.purge()
     worker = Worker(
         concurrency=os.cpu_count() or 1,
@@ -689,7 +698,11 @@ def main() -> None:
         database_url=os.environ["DATABASE_URL"],
     )
     try:
-        wait_for(lambda: celery_app.control.ping(timeout=1.0), timeout=60, what="the worker")
+        wait_for(
+            lambda: celery_app.control.ping(timeout=1.0, destination=[worker.hostname]),
+            timeout=60,
+            what="the worker",
+        )
         say("B5 evaluation")
         result["b5_evaluation"] = b5_evaluation(scene, repeats=20)
         say("B1 pages")

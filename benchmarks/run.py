@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -60,13 +61,23 @@ def run(command: list[str], env: dict) -> dict:
     return {"wall_s": round(time.monotonic() - started, 1), "peak_rss_mb": usage.ru_maxrss // 1024}
 
 
-def prepare(server_url: str, name: str, broker: str, *, clinics: int, patients: int, days: int):
+def drop_database(server_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(database_url(server_url, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def prepare(
+    server_url: str, name: str, broker: str, queue: str, *, clinics: int, patients: int, days: int
+):
     url = recreate_database(server_url, name)
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": broker,
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "taperapp.settings.bench",
         "PYTHONPATH": str(BASE_DIR),
     }
@@ -100,6 +111,11 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, help="default docs/ (var/bench-smoke with --smoke)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes for CI; writes var/")
     parser.add_argument(
+        "--keep-databases",
+        action="store_true",
+        help="keep this run's taperapp_bench_<run>_* databases (dropped at the end by default)",
+    )
+    parser.add_argument(
         "--report-only",
         action="store_true",
         help="rewrite benchmarks.md from the benchmarks.json already in --out (after editing "
@@ -122,7 +138,20 @@ def main(argv=None) -> None:
         raise SystemExit("The benchmarks need PostgreSQL: DATABASE_URL=postgres://...")
     if not broker.startswith("redis://"):
         raise SystemExit("The benchmarks need Redis: CELERY_BROKER_URL=redis://...")
-    prefix = "taperapp_bench_smoke" if args.smoke else "taperapp_bench"
+    # Names of this run only (databases, queue): a benchmark and a test run on one host, or
+    # two benchmarks, never share a database or consume each other's tasks.
+    run_id = f"{os.getpid()}x{secrets.token_hex(3)}"
+    prefix = f"taperapp_bench_{'smoke_' if args.smoke else ''}{run_id}"
+    queue = f"bench-{run_id}"
+    try:
+        measure_all(args, server, broker, prefix, queue)
+    finally:
+        if not args.keep_databases:
+            for name in (f"{prefix}_small", f"{prefix}_full"):
+                drop_database(server, name)
+
+
+def measure_all(args, server: str, broker: str, prefix: str, queue: str) -> None:
     started = time.monotonic()
     figures: dict = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -146,6 +175,7 @@ def main(argv=None) -> None:
         server,
         f"{prefix}_small",
         broker,
+        queue,
         clinics=args.clinics,
         patients=args.small_patients,
         days=args.days,
@@ -160,6 +190,7 @@ def main(argv=None) -> None:
         server,
         f"{prefix}_full",
         broker,
+        queue,
         clinics=args.clinics,
         patients=args.patients,
         days=args.days,

@@ -31,6 +31,7 @@ from .models import (
     UNRESOLVED,
     Alert,
     AlertEvent,
+    AlertNotification,
     AlertSeverity,
     AlertStatus,
     AlertThresholds,
@@ -202,10 +203,28 @@ def _event(alert: Alert, kind: str, at: datetime, actor: User | None = None, not
 
 
 def _queue_notification(alert_id, reason: str):
-    """Notify after commit (enqueue waits for it); a dead broker is logged, not raised."""
+    """Record the notification owed, in this transaction, then queue it after commit. A dead
+    broker is logged, not raised: the row stays unhandled and the sweep queues it again."""
     from .tasks import enqueue, notify_alert
 
+    AlertNotification.objects.get_or_create(
+        alert_id=alert_id, reason=reason, defaults={"requested_at": timezone.now()}
+    )
     enqueue(notify_alert, str(alert_id), reason)
+
+
+# A notification still unhandled this long after it was asked for was lost on its way (a broker
+# outage at commit, a purged queue): the sweep queues it again. Longer than a normal delivery,
+# shorter than the first escalation.
+NOTIFICATION_REDELIVERY_AFTER = timedelta(minutes=2)
+
+
+def notifications_owed(now: datetime) -> list[tuple[str, str]]:
+    """(alert id, reason) of every notification asked for and not handled in time."""
+    rows = AlertNotification.objects.filter(
+        handled_at__isnull=True, requested_at__lt=now - NOTIFICATION_REDELIVERY_AFTER
+    ).values_list("alert_id", "reason")
+    return [(str(alert_id), reason) for alert_id, reason in rows]
 
 
 MAX_EVIDENCE_LOGS = 20

@@ -610,3 +610,32 @@ class PatientEvaluation(models.Model):
 
     def __str__(self):
         return f"{self.patient_id} evaluated {self.evaluated_at}"
+
+
+class AlertNotification(models.Model):
+    """A notification an alert owes (an outbox row): written in the transaction that opens,
+    reopens or escalates the alert, so it survives a broker that is down at commit. The
+    notify task marks it handled; the sweep queues again any left unhandled (design §5)."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
+    reason = models.CharField(max_length=100)
+    requested_at = models.DateTimeField()
+    # When the task sent it, or found nothing left to send (the alert closed meanwhile).
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alert", "reason"], name="alert_notification_once_per_reason"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(handled_at__isnull=True),
+                name="alert_notification_unhandled",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.alert_id} {self.reason}"

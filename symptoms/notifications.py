@@ -16,7 +16,7 @@ from django.utils import timezone
 from taperapp.accounts.models import User
 from taperapp.accounts.roles import Role
 
-from .models import Alert, AlertEvent, EventKind
+from .models import Alert, AlertEvent, AlertNotification, EventKind
 
 
 def recipients_for(alert: Alert) -> list[str]:
@@ -41,6 +41,11 @@ def notify_alert(alert_id, reason: str) -> int:
         Alert.objects.select_for_update(of=("self",))
         .select_related("patient__clinic")
         .get(pk=alert_id)
+    )
+    now = timezone.now()
+    # The outbox row is settled whatever happens below (sent, sent before, nothing to send).
+    AlertNotification.objects.filter(alert=alert, reason=reason, handled_at__isnull=True).update(
+        handled_at=now
     )
     if AlertEvent.objects.filter(
         alert=alert, kind=EventKind.NOTIFIED, data__reason=reason
@@ -68,7 +73,7 @@ def notify_alert(alert_id, reason: str) -> int:
     AlertEvent.objects.create(
         alert=alert,
         kind=EventKind.NOTIFIED,
-        at=timezone.now(),
+        at=now,
         note=f"{len(to)} recipient(s)",
         data={"reason": reason, "recipients": len(to)},
     )

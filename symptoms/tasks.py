@@ -5,11 +5,11 @@ retried with backoff on database or broker trouble, and bounded in time.
 """
 
 import logging
+import time
 
 from celery import shared_task
 from django.db import OperationalError
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from . import alert_services, notifications
 
@@ -26,16 +26,29 @@ RELIABLE = {
 }
 
 
+# After a failed publish, this process skips the broker for a moment instead of paying one
+# more connection timeout per task (a request can queue an evaluation and a notification): the
+# sweep does what was skipped, as it does what failed.
+BROKER_BACKOFF_SECONDS = 10.0
+_broker_down_until = 0.0
+
+
 def enqueue(task, *args) -> bool:
-    """Queue a task after commit; a broker outage is logged, never raised into the request.
-    Nothing is lost: the sweep re-evaluates every patient whose data is newer than their last
-    evaluation."""
+    """Queue a task after commit, fire-and-forget. Nothing a broker or its result store does
+    may fail the request whose data is already committed: any error is logged and left to the
+    sweep, which re-evaluates every patient whose data is newer than their last evaluation and
+    queues again every notification not handled (alert_services.notifications_owed)."""
 
     def send():
+        global _broker_down_until
+        if time.monotonic() < _broker_down_until:
+            logger.warning("broker recently unreachable: %s%s left to the sweep", task.name, args)
+            return
         try:
-            task.apply_async(args=args, retry=False)
-        except (BrokerError, OSError, ConnectionError):
-            logger.warning("broker unreachable: %s%s left to the next sweep", task.name, args)
+            task.apply_async(args=args, retry=False, ignore_result=True)
+        except Exception:  # a stopped Redis raises kombu, redis-py, OSError or RuntimeError
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+            logger.exception("could not queue %s%s: left to the next sweep", task.name, args)
 
     from django.db import transaction
 
@@ -56,7 +69,8 @@ def evaluate_patient(patient_id: str) -> int:
 
 @shared_task(name="symptoms.sweep", soft_time_limit=240, time_limit=280, **RELIABLE)
 def sweep() -> int:
-    """Every 5 minutes: missed logs, and anyone whose data is newer than their evaluation."""
+    """Every 5 minutes: missed logs, anyone whose data is newer than their evaluation, and
+    notifications that a broker outage kept from being sent."""
     due = alert_services.patients_due_for_evaluation(timezone.now())
     # One broker connection for the whole batch, and no result to wait for: subscribing to a
     # result per task was most of the sweep's time at 1,000 due (docs/benchmarks.md, B3).
@@ -65,6 +79,8 @@ def sweep() -> int:
             evaluate_patient.apply_async(
                 args=[str(patient_id)], producer=producer, ignore_result=True
             )
+        for alert_id, reason in alert_services.notifications_owed(timezone.now()):
+            notify_alert.apply_async(args=[alert_id, reason], producer=producer, ignore_result=True)
     return len(due)
 
 

@@ -52,7 +52,9 @@ app.conf.beat_schedule = {
 @app.on_after_configure.connect
 def _create_filesystem_transport_folders(sender, **kwargs):
     """The filesystem transport and file result backend need their folders to exist."""
-    folders = list((sender.conf.broker_transport_options or {}).values())
+    folders = []
+    if (sender.conf.broker_url or "").startswith("filesystem://"):
+        folders = list((sender.conf.broker_transport_options or {}).values())
     backend = sender.conf.result_backend or ""
     if backend.startswith("file://"):
         folders.append(backend.removeprefix("file://"))

@@ -98,3 +98,13 @@ def api_for():
         return api
 
     return authenticate
+
+
+@pytest.fixture(autouse=True)
+def broker_backoff_cleared():
+    """A test that stopped the broker leaves no back-off for the next (symptoms.tasks)."""
+    from symptoms import tasks
+
+    tasks._broker_down_until = 0.0
+    yield
+    tasks._broker_down_until = 0.0

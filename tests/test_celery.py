@@ -51,6 +51,36 @@ def celery_worker_process():
 
 @pytest.mark.celery_worker
 def test_a_real_worker_answers_a_round_trip(celery_worker_process):
-    result = ping.delay()
+    result = ping.apply_async(ignore_result=False)  # tasks are fire-and-forget by default
     assert result.get(timeout=60) == "pong"
     assert celery_worker_process.poll() is None
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        RuntimeError("Retry limit exceeded while trying to reconnect to the Celery redis result"),
+        OSError(111, "Connection refused"),
+    ],
+    ids=["result-store", "broker"],
+)
+def test_a_failed_publish_never_reaches_the_request_and_backs_off(
+    transactional_db, caplog, failure
+):
+    """What a stopped Redis raises at publish time (the result store's RuntimeError included)
+    is logged; the next enqueue within the back-off does not try the broker again."""
+    from symptoms import tasks
+
+    failing = mock.patch.object(Task, "apply_async", side_effect=failure)
+    with failing as send, transaction.atomic():
+        tasks.enqueue(tasks.evaluate_patient, "a-patient")
+        tasks.enqueue(tasks.notify_alert, "an-alert", "opened")
+    assert send.call_count == 1
+    assert send.call_args.kwargs["ignore_result"] is True
+    assert "left to the next sweep" in caplog.text
+    assert "left to the sweep" in caplog.text
+
+
+def test_every_task_is_fire_and_forget_by_default():
+    assert celery_app.conf.task_ignore_result is True
+    assert ping.ignore_result is True

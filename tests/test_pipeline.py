@@ -1,13 +1,12 @@
 """The alert pipeline with real Celery workers (separate processes, not eager mode), on the
 configured broker: Redis in CI."""
 
-import contextlib
 import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -16,14 +15,19 @@ from symptoms import alert_services
 from symptoms.models import Alert, AlertEvent, PatientEvaluation, SymptomLog
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
-from symptoms.tasks import evaluate_patient, sweep
+from symptoms.tasks import evaluate_patient
 from taperapp.celery import app as celery_app
 from tests.factories import PatientFactory, UserFactory
 from tests.scenarios.replay import STORIES, base_for, replay
 from tests.test_scenarios import assert_meets_expectations
-from tests.workers import Worker, drain, wait_for
+from tests.workers import Worker, default_queue, drain, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
+
+
+def kill_queue() -> str:
+    """The SIGKILL test's own queue, named per run like the default one."""
+    return f"{default_queue()}-kill"
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +42,7 @@ def worker(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def idle_workers_before_flush():
     yield
-    drain(celery_app, queues=("celery", "kill-test"))
+    drain(celery_app, queues=(default_queue(), kill_queue()))
 
 
 @pytest.fixture
@@ -93,7 +97,9 @@ def test_concurrent_evaluations_of_one_patient_leave_one_alert(worker, people):
             ),
             recorded_by=staff,
         )
-    results = [evaluate_patient.apply_async(args=[str(patient.pk)]) for _ in range(6)]
+    results = [
+        evaluate_patient.apply_async(args=[str(patient.pk)], ignore_result=False) for _ in range(6)
+    ]
     for result in results:
         result.get(timeout=60)
     assert Alert.objects.filter(patient=patient).count() == 1
@@ -120,7 +126,7 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
     PatientEvaluation.objects.create(
         patient=patient, evaluated_at=timezone.now() - timedelta(days=1)
     )
-    lone = Worker(concurrency=1, name="victim", queues="kill-test")
+    lone = Worker(concurrency=1, name="victim", queues=kill_queue())
     try:
 
         def waiting_on_the_lock():
@@ -142,13 +148,13 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
                 "SELECT 1 FROM symptoms_patientevaluation WHERE patient_id = %s FOR UPDATE",
                 [patient.pk],
             )
-            evaluate_patient.apply_async(args=[str(patient.pk)], queue="kill-test")
-            wait_for(lambda: lone.children(), timeout=30, what="the pool child")
-            first_child = lone.children()[0]
+            evaluate_patient.apply_async(args=[str(patient.pk)], queue=kill_queue())
+            # One read of the children, kept: reading twice raced a child being replaced.
+            [first_child, *_] = wait_for(lone.children, timeout=30, what="the pool child")
             wait_for(waiting_on_the_lock, timeout=30, what="the evaluation to block on the lock")
             lone.kill_children()  # SIGKILL in the middle of the evaluation
             wait_for(
-                lambda: lone.children() and lone.children()[0] != first_child,
+                lambda: [pid for pid in lone.children() if pid != first_child],
                 timeout=30,
                 what="a new pool child",
             )
@@ -165,76 +171,10 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
         # Whatever happened, leave no message on this test's own queue: nobody else consumes
         # it, and the next tests' drain would wait on it.
         with celery_app.connection_for_write() as conn:
-            conn.default_channel.queue_purge("kill-test")
+            conn.default_channel.queue_purge(kill_queue())
     assert Alert.objects.filter(patient=patient).count() == 1
     assert AlertEvent.objects.filter(alert__patient=patient, kind="opened").count() == 1
     assert SymptomLog.objects.filter(patient=patient).count() == 1
-
-
-@contextlib.contextmanager
-def broker_down():
-    """Publishing goes to a port nothing listens on: a stopped broker, as the web sees it."""
-    saved = celery_app.conf.broker_write_url
-
-    def fresh_pools():
-        # Drop the app's cached pools (kombu keeps one per broker URL, so the real one is
-        # found again when the URL is restored).
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    fresh_pools()
-    celery_app.conf.broker_write_url = "redis://127.0.0.1:1/0"
-    try:
-        yield
-    finally:
-        celery_app.conf.broker_write_url = saved
-        fresh_pools()
-
-
-def test_with_the_broker_stopped_the_request_itself_raises_the_alert(worker, people):
-    clinic, staff = people
-    patient = PatientFactory(clinic=clinic)
-    api = APIClient()
-    api.force_authenticate(staff)
-    with broker_down():
-        response = api.post(
-            reverse("patient-symptom-logs", kwargs={"pk": patient.pk}),
-            seizure_body(),
-            format="json",
-        )
-    assert response.status_code == 201
-    assert [(a["rule"], a["severity"]) for a in response.json()["alerts"]] == [
-        ("seizure", "critical")
-    ]
-
-
-def test_with_the_broker_stopped_a_log_is_saved_and_the_next_sweep_raises_the_alert(worker, people):
-    clinic, staff = people
-    patient = PatientFactory(clinic=clinic)
-    api = APIClient()
-    api.force_authenticate(staff)
-    # The broker is down and the request's own immediate evaluation fails too (a database
-    # hiccup): the log is still saved and answered normally.
-    failing = mock.patch(
-        "symptoms.alert_services.evaluate_patient", side_effect=OperationalError("gone")
-    )
-    with broker_down(), failing:
-        response = api.post(
-            reverse("patient-symptom-logs", kwargs={"pk": patient.pk}),
-            seizure_body(),
-            format="json",
-        )
-    assert response.status_code == 201
-    assert response.json()["alerts"] == []
-    assert SymptomLog.objects.filter(patient=patient).count() == 1
-    time.sleep(2)
-    assert not Alert.objects.filter(patient=patient).exists()  # nothing was queued
-    sweep.apply_async().get(timeout=60)
-    wait_for(
-        lambda: Alert.objects.filter(patient=patient, rule="seizure").exists(),
-        timeout=60,
-        what="the sweep to raise the alert",
-    )
 
 
 @pytest.mark.parametrize("story", STORIES, ids=[s["name"] for s in STORIES])
@@ -248,5 +188,5 @@ def test_every_scenario_holds_through_a_real_worker(worker, riverside, clinician
     patient = replayed.patient
     if "sweep_at_hours" in story:
         assert patient.pk in alert_services.patients_due_for_evaluation(timezone.now())
-    evaluate_patient.apply_async(args=[str(patient.pk)]).get(timeout=60)
+    evaluate_patient.apply_async(args=[str(patient.pk)], ignore_result=False).get(timeout=60)
     assert_meets_expectations(story, patient)

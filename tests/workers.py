@@ -1,6 +1,8 @@
 """Real Celery workers for the pipeline tests: separate processes on the configured broker
 (Redis in CI), reading the test database."""
 
+import atexit
+import contextlib
 import os
 import signal
 import subprocess
@@ -23,9 +25,27 @@ def test_database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+# Every worker this process started and has not stopped: stopped at exit whatever happened, so
+# a failed or interrupted test never leaves a worker behind to consume the next run's tasks.
+_RUNNING: set["Worker"] = set()
+
+
+def _stop_leftovers():
+    for worker in list(_RUNNING):
+        worker.stop()
+
+
+atexit.register(_stop_leftovers)
+
+
+def default_queue() -> str:
+    """The run's own queue (per-run name from the test settings)."""
+    return settings.CELERY_TASK_DEFAULT_QUEUE
+
+
 class Worker:
-    """A ``celery worker`` process. The tests give it the test database; the benchmarks
-    (benchmarks/measure.py) their own settings and database."""
+    """A ``celery worker`` process in its own process group. The tests give it the test
+    database; the benchmarks (benchmarks/measure.py) their own settings and database."""
 
     def __init__(
         self,
@@ -33,14 +53,19 @@ class Worker:
         concurrency=1,
         pool="prefork",
         name="w1",
-        queues="celery",
+        queues=None,
         settings_module="taperapp.settings.test",
         database_url=None,
+        env=None,
     ):
+        queues = queues or default_queue()
+        # Unique per run: control commands (inspect, drain) address this run's workers only.
+        self.name = f"{name}-{os.getpid()}@%h"
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": settings_module,
             "DATABASE_URL": database_url or test_database_url(),
+            **(env or {}),
         }
         self.process = subprocess.Popen(
             [
@@ -58,13 +83,19 @@ class Worker:
                 "-l",
                 "warning",
                 "-n",
-                f"{name}@%h",
+                self.name,
                 "-Q",
                 queues,
             ],
             env=env,
             cwd=settings.BASE_DIR,
+            start_new_session=True,  # its own group: stop() reaches the pool children too
         )
+        _RUNNING.add(self)
+
+    @property
+    def hostname(self) -> str:
+        return self.name.replace("%h", os.uname().nodename)
 
     @property
     def pid(self) -> int:
@@ -79,11 +110,15 @@ class Worker:
             os.kill(pid, signal.SIGKILL)
 
     def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        """Warm shutdown, then SIGKILL to the whole group: no pool child survives a test."""
+        _RUNNING.discard(self)
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=20)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process.poll() is None:
             self.process.wait(timeout=10)
 
 
@@ -97,9 +132,10 @@ def wait_for(condition, timeout=30.0, interval=0.2, what="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-def drain(app, queues=("celery",), timeout=60.0):
-    """Wait until the workers hold no task and the queues are empty, so a test's database
-    flush never races a task still running (it would deadlock on PostgreSQL)."""
+def drain(app, queues=None, timeout=60.0):
+    """Wait until this run's workers hold no task and its queues are empty, so a test's
+    database flush never races a task still running (it would deadlock on PostgreSQL)."""
+    queues = queues or (default_queue(),)
 
     if app.conf.broker_url.startswith("filesystem://"):
         # No broadcast control here: wait for the queue folder to empty, then a moment.
@@ -110,7 +146,10 @@ def drain(app, queues=("celery",), timeout=60.0):
         return
 
     def idle():
-        inspector = app.control.inspect(timeout=1.0)
+        mine = [worker.hostname for worker in _RUNNING]
+        if not mine:
+            return True
+        inspector = app.control.inspect(timeout=1.0, destination=mine)
         busy = [inspector.active() or {}, inspector.reserved() or {}]
         if any(tasks for state in busy for tasks in state.values()):
             return False

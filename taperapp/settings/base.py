@@ -278,13 +278,33 @@ def filesystem_transport(folder: Path) -> tuple[dict, str]:
     return options, f"file://{folder / 'results'}"
 
 
+# Every connection a web request opens to Redis gives up after this many seconds: a stopped
+# or unreachable broker must never hold up saving a log (the sweep catches up).
+REDIS_CONNECT_TIMEOUT_SECONDS = 2
+# kombu otherwise retries a refused connection until its connect timeout has passed: one
+# attempt, then the error (a worker's own connection retries by broker_connection_* settings).
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "max_retries": 0,
+}
+
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS, _default_result_backend = filesystem_transport(
-        CELERY_FILESYSTEM_DIR
-    )
+    CELERY_BROKER_TRANSPORT_OPTIONS, _ = filesystem_transport(CELERY_FILESYSTEM_DIR)
 else:
-    _default_result_backend = CELERY_BROKER_URL
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=_default_result_backend)
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
+# Every task is fire-and-forget: its effects are rows in the database (alerts, events,
+# notifications), never a return value, so nothing in a request stores or subscribes to a
+# result. Before, publishing subscribed to the Redis result backend, whose retries turned a
+# stopped Redis into a 500 after ~19 s on a log that was already saved. A result backend is
+# optional (CELERY_RESULT_BACKEND), for the tests and benchmarks that wait on a round trip with
+# apply_async(ignore_result=False); it is bounded like the broker.
+CELERY_TASK_IGNORE_RESULT = True
+# Several deployments (or a benchmark beside a test run) can share one Redis: each its queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 5.0}}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -296,7 +316,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Saving a log must not hang on a dead broker: give up quickly, the sweep catches up.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT_SECONDS
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # with acks_late: a dying worker holds one task at most
 

@@ -2,7 +2,7 @@
 a missing one raises ImproperlyConfigured when the process starts."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, POSTGRES_SESSION_OPTIONS, env
+from .base import DATABASES, POSTGRES_SESSION_OPTIONS, REDIS_BROKER_TRANSPORT_OPTIONS, env
 
 IS_PRODUCTION = True
 MFA_REQUIRED = env.bool("TAPERAPP_REQUIRE_MFA", default=True)
@@ -16,8 +16,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 
 # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
