@@ -60,6 +60,17 @@ POST_REDUCTION_WINDOW_DAYS = 7
 # A generated plan never has more steps than this (a guard against a typo such as 0.001 mg).
 MAX_GENERATED_STEPS = 1000
 
+# Plausible bounds for a plan's dates, against typos (9999, 0001) rather than clinical choice.
+# A plan may be recorded after it started (a patient arriving mid-taper) up to two years back,
+# and scheduled up to a year ahead. The longest published tapers run 6 to 18 months and may be
+# paused; five years from the start bounds any custom step. Reductions every 1 to 4 weeks are
+# the guideline's range (2025 Joint Guideline, Rec. 8); 12 weeks between reductions is kept as
+# the upper bound so a deliberately slow plan stays possible, beyond it a hold says it better.
+PLAN_START_EARLIEST_DAYS_AGO = 2 * 365
+PLAN_START_LATEST_DAYS_AHEAD = 365
+PLAN_LONGEST_DAYS = 5 * 365
+MAX_INTERVAL_DAYS = 12 * 7
+
 # --- Diazepam equivalence: the oral dose of each drug taken as about diazepam 10 mg, by source
 # (Ashton Manual and VA/DoD 2021, via the 2025 Joint Guideline Table 7 [confirmed]). Sources
 # disagree up to two-fold, so each conversion keeps its source (DiazepamEquivalence.Source)

@@ -88,6 +88,7 @@ def plan_preview(*, patient: Patient, params: PlanParameters) -> Schedule:
             reduction_mg=params.reduction_mg,
             interval_days=params.interval_days,
             custom_steps=params.custom_steps,
+            today=timezone.localdate(timezone=patient.clinic.zone),
         )
     except tapering.PlanInputError as error:
         raise ValidationError(error.errors) from error

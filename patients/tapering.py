@@ -127,14 +127,27 @@ def percent_change(previous: Decimal, current: Decimal) -> Decimal | None:
     return ((current - previous) / previous * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def _validate_common(start_date, start_dose_mg, interval_days, method):
+def _validate_common(start_date, start_dose_mg, interval_days, method, today):
     errors = {}
     if start_date is None:
         errors["start_date"] = _("Give the date the plan starts.")
+    elif today is not None:
+        earliest = today - timedelta(days=clinical.PLAN_START_EARLIEST_DAYS_AGO)
+        latest = today + timedelta(days=clinical.PLAN_START_LATEST_DAYS_AHEAD)
+        if not earliest <= start_date <= latest:
+            errors["start_date"] = _(
+                "Check the start date: a plan starts between %(earliest)s (two years ago) and "
+                "%(latest)s (a year ahead)."
+            ) % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
     if start_dose_mg is None or start_dose_mg <= 0:
         errors["start_dose_mg"] = _("The starting dose must be more than 0 mg.")
-    if method != Method.CUSTOM and (interval_days is None or interval_days < 1):
-        errors["interval_days"] = _("The interval between reductions must be at least 1 day.")
+    if method != Method.CUSTOM and (
+        interval_days is None or not 1 <= interval_days <= clinical.MAX_INTERVAL_DAYS
+    ):
+        errors["interval_days"] = _(
+            "The interval between reductions must be 1 to %(most)s days (12 weeks); for a "
+            "longer pause, hold the plan."
+        ) % {"most": clinical.MAX_INTERVAL_DAYS}
     return errors
 
 
@@ -148,9 +161,11 @@ def generate_steps(
     reduction_mg: Decimal | None = None,
     interval_days: int | None = None,
     custom_steps: list[tuple[date, Decimal]] | None = None,
+    today: date | None = None,
 ) -> list[PlannedStep]:
-    """The steps of a plan. Raises PlanInputError for input that cannot make a plan."""
-    errors = _validate_common(start_date, start_dose_mg, interval_days, method)
+    """The steps of a plan. Raises PlanInputError for input that cannot make a plan. With
+    ``today`` (the clinic's date), the start date must lie in the plausible window."""
+    errors = _validate_common(start_date, start_dose_mg, interval_days, method, today)
     if method == Method.PERCENT:
         if reduction_percent is None or not (0 < reduction_percent < 100):
             errors["reduction_percent"] = _(
@@ -216,6 +231,16 @@ def _custom_steps(start_date, start_dose_mg, custom_steps, errors):
     for index, (step_date, dose) in enumerate(custom_steps, start=2):
         if dose is None or dose < 0:
             errors["steps"] = _("Step %(n)s: the dose cannot be negative.") % {"n": index}
+            break
+        if (
+            start_date
+            and step_date
+            and step_date > start_date + timedelta(days=clinical.PLAN_LONGEST_DAYS)
+        ):
+            errors["steps"] = _(
+                "Step %(n)s: a step more than five years after the start is not plausible: "
+                "check the date."
+            ) % {"n": index}
             break
         previous_date = start_date if index == 2 else custom_steps[index - 3][0]
         if start_date and previous_date and step_date <= previous_date:

@@ -7,7 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from taperapp.api import ReasonSerializer
+from taperapp.api import InstantField, ReasonSerializer
 
 from . import scales
 from .alert_services import alerts_for_entry
@@ -79,8 +79,13 @@ class SymptomLogSerializer(serializers.ModelSerializer):
         help_text="Optional: the client's id for this submission. Without it, the same body "
         "sent twice for the same patient is the same submission.",
     )
-    assessed_at = serializers.DateTimeField(
-        error_messages={"invalid": _("Use an ISO 8601 date and time, e.g. 2026-03-01T08:30:00Z.")}
+    assessed_at = InstantField(
+        error_messages={
+            "invalid": _("Use an ISO 8601 date and time with its offset, e.g. 2026-03-01T08:30Z.")
+        },
+        help_text="When the patient was assessed: ISO 8601 with its UTC offset (Z or ±hh:mm). "
+        "A time without an offset is refused (400), never guessed. Between the patient's birth "
+        "and now plus 5 minutes of clock skew.",
     )
     patient = serializers.UUIDField(source="patient_id", read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)

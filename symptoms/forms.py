@@ -5,7 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import clinical, scales
-from .models import Consciousness, SymptomLog
+from .models import NOTES_MAX_CHARS, Consciousness, SymptomLog
 from .services import LogEntry
 
 SCORE_CHOICES = [(value, str(value)) for value in range(scales.MIN_SCORE, scales.MAX_SCORE + 1)]
@@ -62,7 +62,10 @@ class SymptomLogForm(forms.Form):
         label=_("Dose taken today (mg)"), required=False, max_digits=8, decimal_places=4
     )
     notes = forms.CharField(
-        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Notes"),
+        required=False,
+        max_length=NOTES_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args, with_reason=False, planned_doses=None, **kwargs):

@@ -4,6 +4,8 @@ import pghistory
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +94,11 @@ class Source(models.TextChoices):
     PATIENT = "patient", _("Patient (self-report)")
 
 
+# A log's free-text note: about four pages, far more than a shift note needs; a bound so a
+# pasted document or a hostile body (a 2 MB note was accepted) is refused, not stored.
+NOTES_MAX_CHARS = 10_000
+
+
 @pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
 class SymptomLog(models.Model):
     """One assessment: the 20 CIWA-B items, vital signs and alarm flags (design §4).
@@ -158,7 +165,7 @@ class SymptomLog(models.Model):
     dose_taken_mg = models.DecimalField(
         _("dose taken today (mg)"), max_digits=8, decimal_places=4, null=True, blank=True
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, max_length=NOTES_MAX_CHARS)
     # An event-only log: the CIWA-B items were not assessed (a post-ictal or confused patient
     # cannot answer), and this says why. Its total and severity stay empty, never 0.
     items_not_assessed_reason = models.TextField(_("why CIWA-B was not assessed"), blank=True)
@@ -207,6 +214,10 @@ class SymptomLog(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["patient", "submission_key"], name="log_one_per_submission"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), NOTES_MAX_CHARS),
+                name="log_notes_bounded",
             ),
             *[
                 models.CheckConstraint(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from patients.models import Patient
 from patients.selectors import patient_timeline
 from taperapp.accounts.models import User
+from taperapp.errors import Conflict
 
 from . import clinical, scales
-from .models import Consciousness, LogStatus, SeverityBands, SymptomLog
+from .models import NOTES_MAX_CHARS, Consciousness, LogStatus, SeverityBands, SymptomLog
 
 VITAL_FIELDS = tuple(clinical.VITAL_LIMITS)
 FLAG_FIELDS = ("seizure", "hallucinations", "confusion", "suicidal_ideation")
@@ -60,17 +61,90 @@ class LogEntry:
     items_not_assessed_reason: str = ""
     extra: dict = field(default_factory=dict)
 
+    def digest(self) -> str:
+        """A hash of the report as it is stored (normalised): the same instant whatever its
+        offset, 37 and 37.0 alike, notes without surrounding spaces. Two bodies with one
+        digest are one report; a submission id reused with another digest is a conflict."""
+
+        def plain(value):
+            if isinstance(value, Decimal | float | int) and not isinstance(value, bool):
+                return format(Decimal(str(value)).normalize(), "f")
+            return value
+
+        scored = self.items is not None
+        data = {
+            "assessed_at": (
+                self.assessed_at.astimezone(UTC).isoformat() if self.assessed_at else None
+            ),
+            "items": {code: int(self.items[code]) for code in scales.ITEM_CODES}
+            if scored
+            else None,
+            "source": self.source,
+            **{name: plain(getattr(self, name)) for name in VITAL_FIELDS},
+            "supplemental_oxygen": bool(self.supplemental_oxygen),
+            "consciousness": self.consciousness or "",
+            **{name: bool(getattr(self, name)) for name in FLAG_FIELDS},
+            "dose_taken_mg": plain(self.dose_taken_mg),
+            "notes": (self.notes or "").strip(),
+            "items_not_assessed_reason": ""
+            if scored
+            else (self.items_not_assessed_reason or "").strip(),
+        }
+        canonical = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def content_key(self, patient: Patient) -> uuid.UUID:
         """A key derived from the content, for clients that send none: the same body for the
         same patient is the same submission."""
-        data = {k: v for k, v in asdict(self).items() if k != "extra"}
-        data["assessed_at"] = self.assessed_at.isoformat() if self.assessed_at else None
-        canonical = json.dumps({"patient": str(patient.pk), **data}, sort_keys=True, default=str)
-        digest = hashlib.sha256(canonical.encode()).hexdigest()
+        digest = hashlib.sha256(f"{patient.pk}:{self.digest()}".encode()).hexdigest()
         return uuid.UUID(digest[:32])
 
+    @classmethod
+    def of(cls, log: SymptomLog) -> LogEntry:
+        """The entry a stored log was made from (to compare a retried submission with it)."""
+        scored = log.total is not None
+        return cls(
+            assessed_at=log.assessed_at,
+            items={code: getattr(log, code) for code in scales.ITEM_CODES} if scored else None,
+            source=log.source,
+            **{name: getattr(log, name) for name in VITAL_FIELDS + FLAG_FIELDS},
+            supplemental_oxygen=log.supplemental_oxygen,
+            consciousness=log.consciousness,
+            dose_taken_mg=log.dose_taken_mg,
+            notes=log.notes,
+            items_not_assessed_reason=log.items_not_assessed_reason,
+        )
 
-def validate_entry(entry: LogEntry) -> dict[str, str]:
+
+def _same_submission(existing: SymptomLog, entry: LogEntry) -> SymptomLog:
+    """``existing`` if ``entry`` is the report it holds (a retry, a double-click); a Conflict
+    if the submission id was used for something else: answering the old log would silently
+    drop the new report (a seizure, say) while the client believes it was saved."""
+    if LogEntry.of(existing).digest() != entry.digest():
+        raise Conflict(
+            {
+                "submission_id": _(
+                    "This submission id was already used for a different log (assessed "
+                    "%(at)s): nothing was saved. Send this report with a new submission id, "
+                    "or correct the saved log with amend."
+                )
+                % {"at": existing.assessed_at.isoformat()}
+            },
+            code="conflict",
+        )
+    return existing
+
+
+def _born_after(patient: Patient, at: datetime) -> bool:
+    """Whether ``at`` falls before the patient's date of birth (in the clinic's calendar)."""
+    try:
+        return timezone.localtime(at, patient.clinic.zone).date() < patient.birth_date
+    except OverflowError:  # year 1 or 9999 shifted into the clinic's zone
+        return at.year < patient.birth_date.year
+
+
+def validate_entry(entry: LogEntry, patient: Patient) -> dict[str, str]:
+    """Field errors of an entry for this patient: the same rules for the form and the API."""
     errors: dict[str, str] = {}
     now = timezone.now()
     if entry.assessed_at is None:
@@ -79,6 +153,14 @@ def validate_entry(entry: LogEntry) -> dict[str, str]:
         errors["assessed_at"] = _("Give the time with its time zone.")
     elif entry.assessed_at > now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES):
         errors["assessed_at"] = _("The assessment time is in the future: check the date and time.")
+    elif _born_after(patient, entry.assessed_at):
+        # An assessment lies between the patient's birth and now (plus the clock-skew
+        # allowance); year 1 raised OverflowError in the rules before.
+        errors["assessed_at"] = _(
+            "The assessment time is before the patient's date of birth (%(born)s): check the year."
+        ) % {"born": patient.birth_date.isoformat()}
+    if len(entry.notes or "") > NOTES_MAX_CHARS:
+        errors["notes"] = _("Keep the notes under %(n)s characters.") % {"n": NOTES_MAX_CHARS}
     reason = (entry.items_not_assessed_reason or "").strip()
     if entry.items is None:
         if not reason:
@@ -153,21 +235,22 @@ def _build(patient: Patient, entry: LogEntry, recorded_by: User, key: uuid.UUID)
     )
 
 
-def _insert_once(log: SymptomLog) -> tuple[SymptomLog, bool]:
+def _insert_once(log: SymptomLog, entry: LogEntry) -> tuple[SymptomLog, bool]:
     """Insert, or return the row of the same submission saved first (a retry, a double-click,
-    or a concurrent request that won the race)."""
+    or a concurrent request that won the race); a Conflict if that row holds another report."""
     existing = SymptomLog.objects.filter(
         patient=log.patient, submission_key=log.submission_key
     ).first()
     if existing is not None:
-        return existing, False
+        return _same_submission(existing, entry), False
     try:
         with transaction.atomic():  # a savepoint: the loser of a race keeps its transaction
             log.save(force_insert=True)
     except IntegrityError as error:
         if "log_one_per_submission" not in str(error) and "submission_key" not in str(error):
             raise
-        return SymptomLog.objects.get(patient=log.patient, submission_key=log.submission_key), False
+        winner = SymptomLog.objects.get(patient=log.patient, submission_key=log.submission_key)
+        return _same_submission(winner, entry), False
     return log, True
 
 
@@ -178,11 +261,11 @@ def symptom_log_record(
     """Record an assessment. Returns (log, created); a repeated submission returns the first."""
     if not patient.is_active:
         raise ValidationError(_("This patient has been discharged: logs cannot be added."))
-    errors = validate_entry(entry)
+    errors = validate_entry(entry, patient)
     if errors:
         raise ValidationError(errors)
     key = submission_key or entry.content_key(patient)
-    log, created = _insert_once(_build(patient, entry, recorded_by, key))
+    log, created = _insert_once(_build(patient, entry, recorded_by, key), entry)
     if created:
         _reevaluate(patient)
     return log, created
@@ -224,10 +307,20 @@ def symptom_log_amend(
         raise ValidationError({"reason": _("Give the reason for the correction.")})
     key = submission_key or uuid.uuid4()
     done = SymptomLog.objects.filter(patient_id=log.patient_id, submission_key=key).first()
-    if done is not None:
-        return done  # the same correction sent twice
+    if done is not None:  # the same correction sent twice, or the id reused for another
+        if done.supersedes_id != log.pk or done.amendment_reason != reason:
+            raise Conflict(
+                {
+                    "submission_id": _(
+                        "This submission id was already used for a different log: nothing "
+                        "was saved. Send this correction with a new submission id."
+                    )
+                },
+                code="conflict",
+            )
+        return _same_submission(done, entry)
     original = _lock_current(log)
-    errors = validate_entry(entry)
+    errors = validate_entry(entry, original.patient)
     if errors:
         raise ValidationError(errors)
     amended = _build(original.patient, entry, amended_by, key)

@@ -1,7 +1,13 @@
 """Shared pieces of the REST API: role permissions and error translation."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions, serializers
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, parsers, permissions, serializers
+
+from taperapp.errors import Conflict
 
 
 class RolePermission(permissions.BasePermission):
@@ -36,12 +42,21 @@ def django_validation_error_to_api(error: DjangoValidationError) -> exceptions.V
     return exceptions.ValidationError(detail)
 
 
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_detail = "Conflict with what is already stored."
+    default_code = "conflict"
+
+
 def exception_handler(exc, context):
-    """A service's Django ValidationError becomes a 400 with field errors, never a 500."""
+    """A service's Django ValidationError becomes a 400 with field errors, never a 500; a
+    Conflict (the request contradicts what is stored) a 409 with the same shape."""
     # Imported here: rest_framework.views imports this module's permission class at load.
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, Conflict):
+        exc = ConflictError(django_validation_error_to_api(exc).detail)
+    elif isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_api(exc)
     return drf_exception_handler(exc, context)
 
@@ -50,3 +65,100 @@ class ReasonSerializer(serializers.Serializer):
     """The body of an action that needs a reason (hold, stop, void...)."""
 
     reason = serializers.CharField(max_length=2000)
+
+
+class InstantField(serializers.DateTimeField):
+    """A moment in time, given in ISO 8601 with its offset (``Z`` or ``±hh:mm``).
+
+    A time without an offset is refused, not guessed: the API cannot know which wall clock the
+    sender read (a ward tablet, a server in another zone), and reading it as UTC stored an
+    Auckland clinic's 10:00 as 10:00Z. The pages read typed times in the clinic's zone, where
+    the clinician's wall clock is known.
+    """
+
+    default_error_messages = {
+        "naive": _(
+            "Give the time with its offset, e.g. 2026-03-01T08:30:00+13:00 or "
+            "2026-02-28T19:30:00Z: a time without one is ambiguous."
+        ),
+        "overflow": _("This date and time cannot be stored: check the year."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "help_text",
+            "ISO 8601 with its UTC offset (Z or ±hh:mm); a time without an offset is refused.",
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:  # a well-formed but impossible date: 2026-02-30
+                parsed = None
+            if parsed is not None and timezone.is_naive(parsed):
+                self.fail("naive")
+        try:
+            return super().to_internal_value(value)
+        except OverflowError:  # year 1 or 9999 with an offset, moved to UTC
+            self.fail("overflow")
+
+
+# Request bodies: far more than any log, plan or patient needs (a log is ~2 KB), small enough
+# that a hostile body is refused before it is read (a 2 MB note was stored before).
+MAX_JSON_DEPTH = 16
+
+
+def _depth_exceeds(value, limit: int) -> bool:
+    """Whether a parsed JSON value nests deeper than ``limit`` (iterative: no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict | list):
+            if depth > limit:
+                return True
+            children = current.values() if isinstance(current, dict) else current
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class BoundedJSONParser(parsers.JSONParser):
+    """JSON with a nesting limit: 1,000+ levels raised RecursionError in the parser (a 500),
+    and no request of this API nests more than a few levels."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError as error:
+            raise exceptions.ParseError(
+                _("The JSON body is nested too deeply (more than %(n)s levels).")
+                % {"n": MAX_JSON_DEPTH}
+            ) from error
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise exceptions.ParseError(
+                _("The JSON body is nested too deeply (more than %(n)s levels).")
+                % {"n": MAX_JSON_DEPTH}
+            )
+        return data
+
+
+def body_too_large(request) -> bool:
+    """Whether a non-file body declares more than DATA_UPLOAD_MAX_MEMORY_SIZE bytes. DRF's
+    parsers read the stream directly, past Django's own check on request.body."""
+    if request.content_type == "multipart/form-data":
+        return False  # Django bounds the non-file fields; files go to disk
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def too_large_payload() -> dict:
+    return {
+        "detail": str(
+            _("The request body is too large (more than %(kib)s KiB).")
+            % {"kib": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
+        )
+    }

@@ -93,3 +93,23 @@ class HistoryContextMiddleware:
         if connection.vendor == "postgresql":
             return self.with_history(request)
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, before anything reads it: DRF's
+    parsers read the stream past Django's own check, so a 2 MB note was stored."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponse, JsonResponse
+
+        from taperapp.api import body_too_large, too_large_payload
+
+        if body_too_large(request):
+            payload = too_large_payload()
+            if request.path.startswith("/api/"):
+                return JsonResponse(payload, status=413)
+            return HttpResponse(payload["detail"], status=413, content_type="text/plain")
+        return self.get_response(request)

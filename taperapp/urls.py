@@ -2,18 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.routers import SimpleRouter
 
 from patients.api import PatientViewSet
 from patients.plan_api import MedicationViewSet, TaperPlanViewSet
 from symptoms.alert_api import AlertViewSet
 from symptoms.api import SymptomLogViewSet
 from taperapp.audit.api import AuditEventViewSet
+from taperapp.routers import Router
 
 from . import views
 from .accounts import mfa
 
-router = SimpleRouter()
+router = Router()
 router.register("patients", PatientViewSet, basename="patient")
 router.register("medications", MedicationViewSet, basename="medication")
 router.register("taper-plans", TaperPlanViewSet, basename="taper-plan")

@@ -1,0 +1,18 @@
+"""The API's router (apart from taperapp.api: DRF's routers import its views, which import the
+permission class there)."""
+
+from rest_framework import routers
+
+
+class Router(routers.SimpleRouter):
+    """Object URLs match only well-formed UUIDs: any other id is a 404 from the URL resolver,
+    before a view, a filter or the audit sees it (malformed ids gave 500s)."""
+
+    UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if getattr(viewset, "lookup_value_regex", None) is None and (
+            getattr(viewset, "lookup_field", "pk") in ("pk", "id")
+        ):
+            viewset.lookup_value_regex = self.UUID_PATTERN
+        return super().get_lookup_regex(viewset, lookup_prefix)
