@@ -110,22 +110,34 @@ class InstantField(serializers.DateTimeField):
 MAX_JSON_DEPTH = 16
 
 
-def _depth_exceeds(value, limit: int) -> bool:
-    """Whether a parsed JSON value nests deeper than ``limit`` (iterative: no recursion)."""
+def _json_problem(value, limit: int) -> str | None:
+    """What is wrong with a parsed JSON value, if anything: nesting deeper than ``limit``, or
+    a NUL character in a string (PostgreSQL's text refuses it: a 500 before). Iterative: no
+    recursion on hostile input."""
     stack = [(value, 1)]
     while stack:
         current, depth = stack.pop()
-        if isinstance(current, dict | list):
+        if isinstance(current, str):
+            if "\x00" in current:
+                return str(
+                    _("A text value contains a NUL character (\\u0000), which cannot be stored.")
+                )
+        elif isinstance(current, dict | list):
             if depth > limit:
-                return True
-            children = current.values() if isinstance(current, dict) else current
-            stack.extend((child, depth + 1) for child in children)
-    return False
+                return str(
+                    _("The JSON body is nested too deeply (more than %(n)s levels).") % {"n": limit}
+                )
+            if isinstance(current, dict):
+                stack.extend((key, depth + 1) for key in current)
+                stack.extend((child, depth + 1) for child in current.values())
+            else:
+                stack.extend((child, depth + 1) for child in current)
+    return None
 
 
 class BoundedJSONParser(parsers.JSONParser):
-    """JSON with a nesting limit: 1,000+ levels raised RecursionError in the parser (a 500),
-    and no request of this API nests more than a few levels."""
+    """JSON with a nesting limit (1,000+ levels raised RecursionError in the parser, a 500, and
+    no request of this API nests more than a few levels) and no NUL characters in strings."""
 
     def parse(self, stream, media_type=None, parser_context=None):
         try:
@@ -135,11 +147,9 @@ class BoundedJSONParser(parsers.JSONParser):
                 _("The JSON body is nested too deeply (more than %(n)s levels).")
                 % {"n": MAX_JSON_DEPTH}
             ) from error
-        if _depth_exceeds(data, MAX_JSON_DEPTH):
-            raise exceptions.ParseError(
-                _("The JSON body is nested too deeply (more than %(n)s levels).")
-                % {"n": MAX_JSON_DEPTH}
-            )
+        problem = _json_problem(data, MAX_JSON_DEPTH)
+        if problem:
+            raise exceptions.ParseError(problem)
         return data
 
 

@@ -3,7 +3,32 @@ mark PHI responses as not to be cached."""
 
 from __future__ import annotations
 
+import logging
+
+from django.http import HttpResponse, JsonResponse
+
 from . import services
+
+logger = logging.getLogger(__name__)
+
+
+def audit_unavailable(request):
+    """What is sent instead of a clinical response whose audit event could not be written
+    (fail closed): no PHI, a 503 the client may retry (writes are idempotent by submission id),
+    and a critical log line already written by services.record."""
+    message = (
+        "This request could not be recorded in the audit log, so its result is withheld. "
+        "Try again in a moment; if it persists, tell the administrator."
+    )
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-store"
+    response["Retry-After"] = "5"
+    response["X-Request-ID"] = services.request_id(request)
+    return response
+
 
 # URL namespaces and API basenames that serve protected health information.
 PHI_NAMESPACES = {"patients", "plans", "symptoms", "alerts"}
@@ -23,6 +48,19 @@ ADMIN_MODELS = {
     "symptoms_alert",
     "audit_auditevent",
 }
+
+# Clinical addresses: a request under these that resolves to no view is audited as refused.
+CLINICAL_PREFIXES = (
+    "/api/v1/patients/",
+    "/api/v1/taper-plans/",
+    "/api/v1/symptom-logs/",
+    "/api/v1/alerts/",
+    "/api/v1/audit-events/",
+    "/patients/",
+    "/plans/",
+    "/alerts/",
+    "/logs/",
+)
 
 # What a POST to each view does (anything else: "change").
 WRITE_ACTIONS = {
@@ -77,6 +115,20 @@ def _describe(match) -> tuple[str, str, str] | None:
     return None
 
 
+def _api_caller(request):
+    """Who sent an API request that reached no view (so no DRF authentication ran): the
+    configured API authenticators are asked, as the view would have; None if nobody."""
+    from rest_framework.request import Request
+    from rest_framework.settings import api_settings
+
+    authenticators = [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
+    try:
+        user = Request(request, authenticators=authenticators).user
+    except Exception:  # a bad or expired token: an anonymous attempt
+        return None
+    return user if user.is_authenticated else None
+
+
 def _outcome(status: int) -> str:
     if status in (401, 403, 404):
         return "refused"
@@ -117,6 +169,21 @@ class AuditMiddleware:
         described = _describe(getattr(request, "resolver_match", None))
         user = getattr(request, "user", None)
         if described is None:
+            if getattr(request, "resolver_match", None) is None and request.path.startswith(
+                CLINICAL_PREFIXES
+            ):
+                # A malformed id (/api/v1/alerts/abc/) resolves to no view: still an attempt
+                # on a clinical route, recorded as refused.
+                is_api = request.path.startswith("/api/")
+                services.record(
+                    request,
+                    user=_api_caller(request) if is_api else None,
+                    action="refused",
+                    outcome="refused",
+                    object_type=request.path.split("/")[3 if is_api else 1],
+                    view="(no such address)",
+                    status_code=response.status_code,
+                )
             return response
         # PHI never sits in a shared or browser cache.
         response["Cache-Control"] = "no-store"
@@ -145,14 +212,21 @@ class AuditMiddleware:
             )
         if action == "preview" and response.status_code == 200:
             return response  # the builder's live preview: a calculation, nothing read or kept
-        services.record(
+        try:
+            patient_id = _patient_id(object_type, object_id, request.resolver_match, request)
+        except Exception:  # the database is gone: the event below cannot be written either
+            logger.exception("audit: could not find the patient of %s %s", view, object_id)
+            patient_id = None
+        written = services.record(
             request,
             action=action,
             outcome=_outcome(response.status_code),
             object_type=object_type,
             object_id=object_id,
-            patient_id=_patient_id(object_type, object_id, request.resolver_match, request),
+            patient_id=patient_id,
             status_code=response.status_code,
             view=view,
         )
+        if not written:
+            return audit_unavailable(request)
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import uuid
 
@@ -14,25 +15,35 @@ logger = logging.getLogger(__name__)
 
 
 def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or the first X-Forwarded-For hop when the app runs
-    behind a trusted proxy (TAPERAPP_TRUST_X_FORWARDED_FOR)."""
+    """The client's address, validated: REMOTE_ADDR, or the first X-Forwarded-For hop when the
+    app runs behind a trusted proxy (TAPERAPP_TRUST_X_FORWARDED_FOR). Anything that is not an
+    IP address is None (the raw header is kept in ``forwarded_for``): before, ``not-an-ip``
+    made the audit write fail and the PHI was served anyway."""
+    candidate = request.META.get("REMOTE_ADDR") or ""
     if settings.TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+            candidate = forwarded.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return None
+
+
+def _printable(value: str, limit: int) -> str:
+    return "".join(ch for ch in value if ch.isprintable())[:limit]
 
 
 def request_id(request) -> str:
+    """The server's id for this request (always generated, never the client's)."""
     if not hasattr(request, "request_id"):
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request.request_id = incoming[:64] if incoming else uuid.uuid4().hex
+        request.request_id = uuid.uuid4().hex
     return request.request_id
 
 
-def record(request, *, action: str, outcome: str, user=None, username: str = "", **fields) -> None:
-    """Append one event. An audit write failure is logged loudly but never hides the page:
-    the request has already happened."""
+def record(request, *, action: str, outcome: str, user=None, username: str = "", **fields) -> bool:
+    """Append one event; whether it was written. A failure is logged loudly: the middleware
+    withholds the PHI response it was recording (fail closed)."""
     from taperapp.accounts.roles import role_names
 
     user = user if user is not None else getattr(request, "user", None)
@@ -42,6 +53,7 @@ def record(request, *, action: str, outcome: str, user=None, username: str = "",
     except ValueError:
         patient_id = None  # a malformed id in a URL: nothing to point at
     authenticated = user is not None and getattr(user, "is_authenticated", False)
+    meta = getattr(request, "META", {}) if request is not None else {}
     try:
         with transaction.atomic():  # a savepoint: a failure here never poisons the request
             AuditEvent.objects.create(
@@ -52,9 +64,13 @@ def record(request, *, action: str, outcome: str, user=None, username: str = "",
                 outcome=outcome,
                 patient_id=patient_id,
                 source_ip=client_ip(request) if request is not None else None,
+                forwarded_for=_printable(meta.get("HTTP_X_FORWARDED_FOR", ""), 200),
                 request_id=request_id(request) if request is not None else "",
+                client_request_id=_printable(meta.get("HTTP_X_REQUEST_ID", ""), 64),
                 method=getattr(request, "method", "") or "",
                 **fields,
             )
     except Exception:
-        logger.exception("audit: could not write an event for action %s", action)
+        logger.critical("audit: could not write an event for action %s", action, exc_info=True)
+        return False
+    return True
