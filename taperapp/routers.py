@@ -5,8 +5,10 @@ from rest_framework import routers
 
 
 class Router(routers.SimpleRouter):
-    """Object URLs match only well-formed UUIDs: any other id is a 404 from the URL resolver,
-    before a view, a filter or the audit sees it (malformed ids gave 500s)."""
+    """Object URLs match only well-formed ids: UUIDs unless a viewset declares its own
+    ``lookup_value_regex`` (audit events are numbered, medications have codes). Any other id
+    is a 404 from the URL resolver, before a view or a filter sees it (malformed ids gave
+    500s); the audit records it as a refusal."""
 
     UUID_PATTERN = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
 

@@ -6,6 +6,7 @@ from django.http import StreamingHttpResponse
 from taperapp.admin_site import ReadOnlyAdminMixin
 
 from .models import AuditEvent
+from .selectors import audit_events_for, lockouts_for
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -70,3 +71,32 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_export_permission(self, request):
         return request.user.has_perm("audit.export_auditevent")
+
+    def get_queryset(self, request):
+        # The changelist, its search and the CSV export all start here: one clinic's admin
+        # never lists another clinic's events.
+        return audit_events_for(request.user)
+
+
+class ScopedLockoutAdminMixin:
+    """Axes' lists, limited to the admin's own clinics' people (platform operators: all)."""
+
+    def get_queryset(self, request):
+        return lockouts_for(request.user, super().get_queryset(request))
+
+
+def _scope_axes_admin():
+    from axes import admin as axes_admin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model, base in (
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+            admin.site.register(model, type(base.__name__, (ScopedLockoutAdminMixin, base), {}))
+
+
+_scope_axes_admin()

@@ -2,6 +2,7 @@ import django_filters
 from rest_framework import mixins, serializers, viewsets
 
 from .models import AuditEvent
+from .selectors import audit_events_for
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -45,8 +46,11 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilter
-    queryset = AuditEvent.objects.select_related(None).order_by("-at", "-id")
+    lookup_value_regex = "[0-9]+"  # events are numbered; anything else is a 404
     required_permissions = {
         "list": ["audit.view_auditevent"],
         "retrieve": ["audit.view_auditevent"],
     }
+
+    def get_queryset(self):
+        return audit_events_for(self.request.user).order_by("-at", "-id")
