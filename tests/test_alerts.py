@@ -239,11 +239,36 @@ def test_notifications_go_to_on_call_staff_once_per_reason(seizure_alert, staff,
     assert notifications.notify_alert(seizure_alert.pk, "opened") == 0
     [email] = mail.outbox
     assert email.to == [staff.email]
-    assert "CRITICAL" in email.subject and "Seizure" in email.subject
-    assert seizure_alert.patient.family_name not in email.body  # no clinical detail by email
+    assert email.subject == "[taperapp] An alert needs attention"
     assert email.alternatives[0][1] == "text/html"
     notifications.notify_alert(seizure_alert.pk, "escalated:1")
-    assert "ESCALATED" in mail.outbox[1].subject
+    assert "still waiting" in mail.outbox[1].subject
+
+
+def test_alert_emails_carry_no_clinical_or_personal_detail(seizure_alert, staff, settings):
+    """Subject and body: a neutral line and a link, nothing about the patient or the alert
+    (issue 13 item 5: the subject said "CRITICAL: Suicidal thoughts · clinic · MRN …")."""
+    settings.SITE_URL = "https://taper.hospital.example"
+    Membership.objects.filter(user=staff).update(on_call=True)
+    notifications.notify_alert(seizure_alert.pk, "opened")
+    notifications.notify_alert(seizure_alert.pk, "escalated:1")
+    patient = seizure_alert.patient
+    for email in mail.outbox:
+        texts = [email.subject, email.body, email.alternatives[0][0]]
+        for text in texts:
+            for leak in (
+                patient.mrn,
+                patient.family_name,
+                patient.given_name,
+                patient.clinic.name,
+                "Seizure",
+                "seizure",
+                "critical",
+                "CRITICAL",
+                seizure_alert.get_rule_display(),
+            ):
+                assert leak not in text, (leak, text)
+        assert f"https://taper.hospital.example/alerts/{seizure_alert.pk}/" in email.body
 
 
 def test_from_a_reduction_alert_a_clinician_holds_the_taper(

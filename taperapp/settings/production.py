@@ -16,6 +16,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["options"] = POSTGRES_SESSION_OPTIONS
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
+# Required: alert e-mails link here (a default pointed them at 127.0.0.1:8000).
+SITE_URL = env.str("TAPERAPP_SITE_URL")
 CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 
 # Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
