@@ -11,7 +11,10 @@ from .selectors import clinicians_for_user_clinics, patients_visible_to
 class PatientAdmin(ClinicScopedAdminMixin, admin.ModelAdmin):
     list_display = ["family_name", "given_name", "mrn", "clinic", "status", "birth_date"]
     list_filter = ["status", ("clinic", admin.RelatedOnlyFieldListFilter)]
-    search_fields = ["family_name", "given_name", "mrn"]
+    # MRN only: the changelist searches with GET, so a name typed here would travel in the URL
+    # (logs, history, Referer). Names are searched on the app's patient list, by POST.
+    search_fields = ["=mrn"]
+    search_help_text = "Search by exact MRN. To search by name, use the patient list."
     list_select_related = ["clinic"]
     readonly_fields = [
         "status",

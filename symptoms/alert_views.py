@@ -20,6 +20,7 @@ from patients.models import PlanStatus
 from taperapp.accounts.models import User
 from taperapp.accounts.roles import Role
 from taperapp.accounts.selectors import clinic_ids_for_user
+from taperapp.redirects import safe_next
 
 from . import alert_services
 from .alert_selectors import AlertFilterForm, alert_dashboard, alert_detail, assignable_users
@@ -165,9 +166,7 @@ def act(request, pk, action):
         messages.error(request, error)
     else:
         messages.success(request, _("Alert %(action)s.") % {"action": _(ACTION_WORDS[action])})
-    return redirect(
-        request.POST.get("next") or reverse("symptoms:alert_detail", kwargs={"pk": alert.pk})
-    )
+    return redirect(safe_next(request, reverse("symptoms:alert_detail", kwargs={"pk": alert.pk})))
 
 
 ACTION_WORDS = {

@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
@@ -17,6 +16,8 @@ from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from taperapp.redirects import safe_next
 
 
 class TokenForm(forms.Form):
@@ -37,12 +38,7 @@ def _qr_svg(uri: str) -> str:
 
 
 def _next(request) -> str:
-    target = request.GET.get("next") or request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+    return safe_next(request, settings.LOGIN_REDIRECT_URL)
 
 
 def _new_backup_codes(user) -> list[str]:

@@ -226,6 +226,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Messages ("Patient Smith, Anna created") live in the session, not in a cookie the browser
+# keeps and sends with every request.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # No request of this app carries more than a few KB outside file uploads (a log is ~2 KB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
