@@ -6,18 +6,29 @@
   const seconds = Number(live.dataset.refreshSeconds || 15);
   const stamp = document.getElementById("alerts-refreshed");
 
-  function busy(row) {
+  // When each row was last acted on (acknowledge, resolve...): a refresh fetched before that
+  // moment is older than the row on screen and must not put the old state back (a race seen
+  // under load: a resolved row returned to "Acknowledged").
+  const actedAt = new Map();
+  function noteAction(event) {
+    const row = event.target.closest && event.target.closest("tr[data-alert]");
+    if (row) actedAt.set(row.dataset.alert, Date.now());
+  }
+  document.body.addEventListener("htmx:beforeRequest", noteAction);
+  document.body.addEventListener("htmx:afterRequest", noteAction);
+
+  function busy(row, fetchedAt) {
     return row.contains(document.activeElement) || row.querySelector("details[open]") !== null ||
-      row.classList.contains("htmx-request");
+      row.classList.contains("htmx-request") || (actedAt.get(row.dataset.alert) || 0) >= fetchedAt;
   }
 
-  function merge(html) {
+  function merge(html, fetchedAt) {
     const next = new DOMParser().parseFromString(`<div>${html}</div>`, "text/html").body.firstChild;
     const counts = next.querySelector("#alert-counts");
     if (counts) document.getElementById("alert-counts").replaceWith(counts);
     const body = document.getElementById("alerts-rows");
     const kept = new Map();
-    body.querySelectorAll("tr[data-alert]").forEach((row) => { if (busy(row)) kept.set(row.dataset.alert, row); });
+    body.querySelectorAll("tr[data-alert]").forEach((row) => { if (busy(row, fetchedAt)) kept.set(row.dataset.alert, row); });
     const fresh = next.querySelector("#alerts-rows");
     fresh.querySelectorAll("tr[data-alert]").forEach((row) => {
       const old = kept.get(row.dataset.alert);
@@ -31,10 +42,11 @@
   }
 
   async function refresh() {
+    const fetchedAt = Date.now();
     try {
       const response = await fetch(live.dataset.rowsUrl, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
       if (response.redirected || !response.ok) { if (stamp) stamp.textContent = "Not updated: sign in again?"; return; }
-      merge(await response.text());
+      merge(await response.text(), fetchedAt);
     } catch (error) {
       if (stamp) stamp.textContent = "Not updated: connection lost, retrying";
     }
