@@ -16,9 +16,13 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
 
 
 class SessionLifetimeMiddleware:
-    """Ends a session SESSION_ABSOLUTE_SECONDS after sign-in, however active it has been.
+    """Ends a session after SESSION_IDLE_SECONDS without activity, and SESSION_ABSOLUTE_SECONDS
+    after sign-in however active it has been.
 
-    The sign-in time is stamped by the user_logged_in signal (taperapp.accounts.signals).
+    The sign-in time is stamped by the user_logged_in signal (taperapp.accounts.signals). A
+    request marked as a page's background refresh (BACKGROUND_REQUEST_HEADER) is served but
+    is not activity: before, the dashboard's 15-second refresh kept a session alive forever.
+    An ended session's background request gets 401, so the page can say so plainly.
     """
 
     def __init__(self, get_response):
@@ -30,13 +34,28 @@ class SessionLifetimeMiddleware:
         from django.conf import settings
         from django.contrib import messages
         from django.contrib.auth import logout
+        from django.http import JsonResponse
 
         user = getattr(request, "user", None)
+        background = bool(request.META.get(settings.BACKGROUND_REQUEST_HEADER))
         if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = time.time()
             signed_in = request.session.get("signed_in_at")
-            if signed_in is None or time.time() - signed_in > settings.SESSION_ABSOLUTE_SECONDS:
+            active = request.session.get("active_at", signed_in)
+            if (
+                signed_in is None
+                or now - signed_in > settings.SESSION_ABSOLUTE_SECONDS
+                or active is None
+                or now - active > settings.SESSION_IDLE_SECONDS
+            ):
                 logout(request)
+                if background:
+                    return JsonResponse({"detail": "Your session has ended."}, status=401)
                 messages.info(request, "Your session has ended. Please sign in again.")
+            elif not background:
+                request.session["active_at"] = now
+        elif background:
+            return JsonResponse({"detail": "Your session has ended."}, status=401)
         return self.get_response(request)
 
 

@@ -65,6 +65,26 @@ def test_the_session_ends_after_30_idle_minutes(clinician):
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
+def test_a_pages_background_refresh_is_not_activity(staff):
+    """The alert dashboard refreshes itself every 15 s: that must not keep an unattended
+    screen's session alive (issue 13 item 4). The refresh is served until the idle time has
+    passed, then answered 401 so the page can say the session ended."""
+    client = Client()
+    with time_machine.travel(START, tick=False):
+        sign_in(client, "staff")
+        assert client.get(reverse("alerts:dashboard")).status_code == 200
+    background = {"HTTP_X_TAPERAPP_BACKGROUND": "1", "HTTP_X_REQUESTED_WITH": "fetch"}
+    for minutes in range(1, 30):
+        with time_machine.travel(START + timedelta(minutes=minutes), tick=False):
+            assert client.get(reverse("alerts:rows"), **background).status_code == 200, minutes
+    with time_machine.travel(START + timedelta(minutes=31), tick=False):
+        ended = client.get(reverse("alerts:rows"), **background)
+        assert ended.status_code == 401
+        assert "session has ended" in ended.json()["detail"]
+        page = client.get(reverse("alerts:dashboard"))
+        assert page.status_code == 302 and reverse("login") in page["Location"]
+
+
 def test_the_session_ends_12_hours_after_sign_in_however_active(clinician):
     client = Client()
     with time_machine.travel(START, tick=False):

@@ -44,12 +44,40 @@
   async function refresh() {
     const fetchedAt = Date.now();
     try {
-      const response = await fetch(live.dataset.rowsUrl, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
-      if (response.redirected || !response.ok) { if (stamp) stamp.textContent = "Not updated: sign in again?"; return; }
+      // Marked as a background refresh: it is not activity, so an unattended screen's session
+      // ends after its idle time (the server answers 401 then).
+      const response = await fetch(live.dataset.rowsUrl, {
+        headers: { "X-Requested-With": "fetch", "X-Taperapp-Background": "1" },
+        credentials: "same-origin",
+      });
+      if (response.status === 401 || response.status === 403 || response.redirected) { sessionEnded(); return; }
+      if (!response.ok) { if (stamp) stamp.textContent = "Not updated: the server answered an error, retrying"; return; }
       merge(await response.text(), fetchedAt);
     } catch (error) {
       if (stamp) stamp.textContent = "Not updated: connection lost, retrying";
     }
   }
-  setInterval(refresh, seconds * 1000);
+  // The session is over: no stale alerts and no buttons that would fail; say so plainly.
+  function sessionEnded() {
+    clearInterval(timer);
+    const notice = document.createElement("div");
+    notice.className = "alert alert-warning";
+    notice.setAttribute("role", "alert");
+    notice.id = "session-ended";
+    const text = document.createElement("p");
+    text.className = "mb-2 fw-semibold";
+    text.textContent = "Your session has ended, so these alerts are no longer shown: they may have changed.";
+    const link = document.createElement("a");
+    link.className = "btn btn-primary";
+    link.href = `/accounts/login/?next=${encodeURIComponent(window.location.pathname + window.location.search)}`;
+    link.textContent = "Sign in again";
+    notice.append(text, link);
+    live.replaceChildren(notice);
+    // Nothing left that reflects the old state: counts, the nav badge, the filters.
+    ["alert-counts", "alert-badge"].forEach((id) => { const el = document.getElementById(id); if (el) el.remove(); });
+    document.querySelectorAll("form[aria-label='Filter alerts']").forEach((form) => form.remove());
+    if (stamp) stamp.textContent = "Session ended";
+    document.title = "Session ended · taperapp";
+  }
+  const timer = setInterval(refresh, seconds * 1000);
 })();

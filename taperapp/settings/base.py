@@ -169,13 +169,17 @@ MFA_REQUIRED = env.bool("TAPERAPP_REQUIRE_MFA", default=False)
 OTP_TOTP_ISSUER = "taperapp"
 MFA_BACKUP_CODES = 10
 
-# Sessions: ended after 30 idle minutes (the cookie's age, renewed on every request) and 12
-# hours after sign-in whatever the activity (SessionLifetimeMiddleware) [site policy, HIPAA
-# 164.312(a)(2)(iii) automatic logoff].
-SESSION_COOKIE_AGE = env.int("TAPERAPP_SESSION_IDLE_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
-SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sessions: ended after 30 minutes without activity, and 12 hours after sign-in whatever the
+# activity (SessionLifetimeMiddleware) [site policy, HIPAA 164.312(a)(2)(iii) automatic logoff].
+# Activity is what a person does: a page's own background refresh (the alert dashboard every
+# 15 s) is marked BACKGROUND_REQUEST_HEADER and does not count, so an unattended screen ends
+# its session. The cookie lives as long as the longest session; the middleware ends it sooner.
+SESSION_IDLE_SECONDS = env.int("TAPERAPP_SESSION_IDLE_MINUTES", default=30) * 60
 SESSION_ABSOLUTE_SECONDS = env.int("TAPERAPP_SESSION_MAX_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+BACKGROUND_REQUEST_HEADER = "HTTP_X_TAPERAPP_BACKGROUND"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"  # stored in UTC; shown in each clinic's own time zone

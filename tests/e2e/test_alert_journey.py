@@ -70,3 +70,39 @@ def test_staff_see_a_new_critical_alert_arrive_acknowledge_and_resolve_it(
         expect(page.get_by_role("heading", name="History")).to_be_visible()
         expect(page.get_by_text("Seen by the doctor; neuro obs hourly.").first).to_be_visible()
         shot("6-alert-page")
+
+
+def test_when_the_session_ends_the_dashboard_says_so_and_shows_no_stale_alerts(
+    live_server, page, shot, staff, clinician, patient
+):
+    """An unattended night-shift screen: once the session is over, the next refresh replaces
+    the alerts and their buttons with a plain notice and a way to sign in again."""
+    from django.contrib.sessions.models import Session
+
+    from tests.e2e.test_event_only_seizure_journey import axe_serious
+
+    with mock.patch("symptoms.tasks.enqueue"):
+        symptom_log_record(
+            patient=patient,
+            entry=LogEntry(
+                assessed_at=timezone.now() - timedelta(minutes=3),
+                items=items_for_total(24),
+                seizure=True,
+            ),
+            recorded_by=clinician,
+        )
+        alert_services.evaluate_patient(patient.pk)
+    sign_in(page, live_server, "staff")
+    page.goto(f"{live_server.url}/alerts/")
+    expect(page.get_by_role("button", name="Acknowledge").first).to_be_visible()
+    Session.objects.all().delete()  # the session ends on the server (idle time, sign-out...)
+    notice = page.locator("#session-ended")
+    expect(notice).to_be_visible(timeout=15000)
+    expect(notice).to_contain_text("Your session has ended")
+    expect(page.get_by_role("link", name="Sign in again")).to_be_visible()
+    expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    expect(page.locator("tr[data-alert]")).to_have_count(0)
+    expect(page.locator("#alert-badge")).to_have_count(0)
+    assert page.title().startswith("Session ended")
+    shot("session-ended")
+    assert axe_serious(page) == []
