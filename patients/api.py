@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from symptoms.api import PatientLogsMixin
 from taperapp.accounts.selectors import clinics_for_user
+from taperapp.audit import services as audit
 
 from .filters import PatientFilter, PatientStatusFilter
 from .models import Patient
@@ -73,7 +74,9 @@ class PatientSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         user = self.context["request"].user
         clinic = validated_data.pop("clinic")
-        return patient_create(created_by=user, clinic=clinic, **validated_data)
+        patient = patient_create(created_by=user, clinic=clinic, **validated_data)
+        audit.mark_subject(self.context["request"], patient_id=patient.pk)
+        return patient
 
     def update(self, instance, validated_data):
         validated_data.pop("clinic", None)

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView
 
+from taperapp.audit import services as audit
+
 from . import risk
 from .filters import PatientFilter
 from .forms import DischargeForm, PatientForm
@@ -110,6 +112,7 @@ class PatientFormView(PermissionRequiredMixin, FormView):
                 patient = patient_create(
                     created_by=self.request.user, clinic=form.cleaned_data["clinic"], **fields
                 )
+                audit.mark_subject(self.request, patient_id=patient.pk)
                 messages.success(
                     self.request, _("Patient %(name)s added.") % {"name": patient.full_name}
                 )

@@ -180,7 +180,15 @@ def test_the_audit_log_is_for_admins_only(world, api_for, clinician, admin_user,
 
 
 def test_admins_export_the_audit_log_as_csv_with_formulas_neutralised(client_for, admin_user, db):
-    AuditEvent.objects.create(username='=HYPERLINK("x")', action="login", outcome="failed")
+    # A field a client controls (the view or username typed) starting with a formula, on an
+    # event of the admin's own clinic (other clinics' events are not exported to them).
+    AuditEvent.objects.create(
+        user=admin_user,
+        username=admin_user.username,
+        view='=HYPERLINK("x")',
+        action="read",
+        outcome="ok",
+    )
     response = client_for(admin_user).post(
         reverse("admin:audit_auditevent_changelist"),
         {

@@ -17,6 +17,7 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from taperapp.audit import services as audit
 from taperapp.redirects import safe_next
 
 
@@ -100,10 +101,12 @@ def verify(request):
         device = match_token(request.user, form.cleaned_data["otp_token"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
+            audit.record(request, action="login", outcome="ok", view="mfa_verify")
             if isinstance(device, StaticDevice):
                 left = device.token_set.count()
                 messages.warning(request, _("Backup code used: %(n)s left.") % {"n": left})
             return redirect(_next(request))
+        audit.record(request, action="mfa", outcome="failed", view="mfa_verify")
         form.add_error(
             "otp_token", _("That code did not work. Try the newest code, or a backup code.")
         )

@@ -62,6 +62,9 @@ CLINICAL_PREFIXES = (
     "/logs/",
 )
 
+# Account screens whose use is audited (a password change, successful or not).
+ACCOUNT_VIEWS = {"password_change"}
+
 # What a POST to each view does (anything else: "change").
 WRITE_ACTIONS = {
     "patients:list": "read",  # the search form posts, to keep names out of URLs
@@ -77,6 +80,7 @@ WRITE_ACTIONS = {
     "patient-symptom-logs": "create",
     "patient-taper-plans": "create",
     "symptom-log-void": "void",
+    "password_change": "password_change",
 }
 
 
@@ -89,10 +93,16 @@ def _describe(match) -> tuple[str, str, str] | None:
     view = f"{namespace}:{name}" if namespace else name
     object_id = str(match.kwargs.get("pk", ""))
     if namespace == "admin":
-        model = next((m for m in ADMIN_MODELS if name.startswith(m)), None)
-        if model is None:
-            return None
-        return view, model.split("_", 1)[1], str(match.kwargs.get("object_id", ""))
+        # Every admin screen: records (patients, plans...) and administration (users, roles,
+        # memberships, clinics, medications, thresholds), with the object's type and id.
+        model = match.kwargs.get("model_name") or next(
+            (m.split("_", 1)[1] for m in ADMIN_MODELS if name.startswith(m)), None
+        )
+        if model is None and name.count("_") >= 2:
+            model = name.split("_")[1]  # <app>_<model>_<changelist|add|change|delete|history>
+        return view, f"admin:{model or name}", str(match.kwargs.get("object_id", ""))
+    if name in ACCOUNT_VIEWS:
+        return view, "account", ""
     if namespace in PHI_NAMESPACES:
         if namespace == "symptoms":
             kind = SYMPTOM_VIEWS.get(name)
@@ -127,6 +137,10 @@ def _api_caller(request):
     except Exception:  # a bad or expired token: an anonymous attempt
         return None
     return user if user.is_authenticated else None
+
+
+def _sent_to_admin_login(response) -> bool:
+    return response.status_code == 302 and "/admin/login/" in response.get("Location", "")
 
 
 def _outcome(status: int) -> str:
@@ -212,6 +226,14 @@ class AuditMiddleware:
             )
         if action == "preview" and response.status_code == 200:
             return response  # the builder's live preview: a calculation, nothing read or kept
+        if view.startswith("admin:") and _sent_to_admin_login(response):
+            outcome = "refused"  # a clinician at /admin/: turned away, not a read
+        elif view == "password_change" and method == "POST":
+            outcome = "ok" if response.status_code == 302 else "invalid"
+        else:
+            outcome = _outcome(response.status_code)
+        if method in ("GET", "HEAD") and object_type == "account":
+            return response  # opening the form is not an event; using it is
         try:
             patient_id = _patient_id(object_type, object_id, request.resolver_match, request)
         except Exception:  # the database is gone: the event below cannot be written either
@@ -220,9 +242,9 @@ class AuditMiddleware:
         written = services.record(
             request,
             action=action,
-            outcome=_outcome(response.status_code),
+            outcome=outcome,
             object_type=object_type,
-            object_id=object_id,
+            object_id=getattr(request, "audit_object_id", None) or object_id,
             patient_id=patient_id,
             status_code=response.status_code,
             view=view,

@@ -74,3 +74,11 @@ def record(request, *, action: str, outcome: str, user=None, username: str = "",
         logger.critical("audit: could not write an event for action %s", action, exc_info=True)
         return False
     return True
+
+
+def mark_subject(request, *, patient_id, object_id=None) -> None:
+    """Name the patient (and object) a request created, for its audit event: a create's URL
+    has no id in it (a patient-create event had no patient id)."""
+    raw = getattr(request, "_request", request)  # a DRF Request wraps Django's
+    raw.audit_patient_id = patient_id
+    raw.audit_object_id = str(object_id if object_id is not None else patient_id)

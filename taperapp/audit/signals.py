@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -6,7 +7,10 @@ from . import services
 
 @receiver(user_logged_in, dispatch_uid="audit.login")
 def login_succeeded(sender, request, user, **kwargs):
-    services.record(request, action="login", outcome="ok", user=user)
+    # With the second factor required, the password alone is not a sign-in: "login" is written
+    # when the code is accepted (accounts.mfa.verify), "password_ok" here.
+    action = "password_ok" if settings.MFA_REQUIRED else "login"
+    services.record(request, action=action, outcome="ok", user=user)
 
 
 @receiver(user_logged_out, dispatch_uid="audit.logout")
