@@ -12,6 +12,7 @@ from taperapp.routers import Router
 
 from . import views
 from .accounts import mfa
+from .accounts.passwords import HardenedPasswordChangeView, ThrottledAuthenticationForm
 
 router = Router()
 router.register("patients", PatientViewSet, basename="patient")
@@ -22,9 +23,15 @@ router.register("alerts", AlertViewSet, basename="alert")
 router.register("audit-events", AuditEventViewSet, basename="audit-event")
 
 accounts_urls = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=ThrottledAuthenticationForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", HardenedPasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),

@@ -161,6 +161,8 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "taperapp.accounts.passwords.PatternPasswordValidator"},
+    {"NAME": "taperapp.accounts.passwords.ContextPasswordValidator"},
 ]
 
 # Two-factor sign-in (TOTP, with single-use backup codes) for every role. Required in
