@@ -32,7 +32,7 @@ from django.db import connection, connections, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
 
 from benchmarks.run import say  # noqa: E402
 from patients.models import Patient, PlanStatus, TaperPlan  # noqa: E402
@@ -201,8 +201,8 @@ def seizure_entry(at) -> LogEntry:
 
 def b2_alert_latency(scene: Scene, rounds: int) -> dict:
     # An API client, as a monitoring screen or an integration would read alerts: a token.
-    token, _ = Token.objects.get_or_create(user=scene.staff)
-    staff = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _instance, token = AuthToken.objects.create(user=scene.staff)
+    staff = Client(HTTP_AUTHORIZATION=f"Token {token}")
     candidates = list(
         Patient.objects.filter(clinic=scene.clinic, status=Patient.Status.ACTIVE)
         .exclude(alerts__rule=Rule.SEIZURE)
@@ -517,7 +517,7 @@ def _ingest(scene: Scene, clients: int, per_client: int, port: int) -> dict:
     plans = []  # per client: (token, [(patient id, body), ...])
     for index in range(clients):
         clinician = scene.clinicians[index % len(scene.clinicians)]
-        token, _ = Token.objects.get_or_create(user=clinician)
+        _instance, token = AuthToken.objects.create(user=clinician)
         patients = list(
             Patient.objects.filter(clinic__memberships__user=clinician, status="active")
             .order_by("mrn")
@@ -527,7 +527,7 @@ def _ingest(scene: Scene, clients: int, per_client: int, port: int) -> dict:
             (patients[n % len(patients)], log_body(now - timedelta(minutes=index * 1000 + n), n))
             for n in range(per_client)
         ]
-        plans.append((token.key, bodies))
+        plans.append((token, bodies))
     statuses: dict[int, int] = {}
     errors: list[str] = []
     lock = threading.Lock()

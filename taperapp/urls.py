@@ -11,7 +11,7 @@ from taperapp.audit.api import AuditEventViewSet
 from taperapp.routers import Router
 
 from . import views
-from .accounts import mfa
+from .accounts import mfa, tokens
 from .accounts.passwords import HardenedPasswordChangeView, ThrottledAuthenticationForm
 
 router = Router()
@@ -36,6 +36,9 @@ accounts_urls = [
         "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
     ),
     path("mfa/", mfa.verify, name="mfa_verify"),
+    path("tokens/", tokens.token_list, name="api_tokens"),
+    path("tokens/new/", tokens.token_create, name="api_token_create"),
+    path("tokens/<str:token_key>/revoke/", tokens.token_revoke, name="api_token_revoke"),
     path("mfa/setup/", mfa.setup, name="mfa_setup"),
     path("mfa/backup-codes/", mfa.backup_codes, name="mfa_backup_codes"),
 ]

@@ -88,13 +88,16 @@ def client_for(client):
 @pytest.fixture
 def api_for():
     """api_for(user) -> a DRF client authenticated with the user's token (None: anonymous)."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
+
+    tokens = {}
 
     def authenticate(user):
         api = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            if user.pk not in tokens:
+                tokens[user.pk] = AuthToken.objects.create(user=user)[1]
+            api.credentials(HTTP_AUTHORIZATION=f"Token {tokens[user.pk]}")
         return api
 
     return authenticate

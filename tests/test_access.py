@@ -17,6 +17,9 @@ ANY_SIGNED_IN = {
     "mfa_verify",
     "mfa_setup",
     "mfa_backup_codes",
+    "api_tokens",  # a person's own API tokens (useless without a role's permissions)
+    "api_token_create",
+    "api_token_revoke",
     "schema",
     "api-docs",
 }
@@ -75,6 +78,7 @@ def samples(patient):
         "content_type_id": ContentType.objects.get_for_model(patient).pk,
         "path": "css/app.css",
         "code": "clonazepam",
+        "token_key": "abcd1234",
     }
 
 

@@ -258,18 +258,18 @@ def test_logs_hold_no_passwords_tokens_secrets_or_patient_names(
 ):
     import logging
 
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     settings.MFA_REQUIRED = True
     caplog.set_level(logging.DEBUG)
-    token = Token.objects.create(user=clinician)
+    _instance, token = AuthToken.objects.create(user=clinician)
     client = Client()
     client.post(reverse("login"), {"username": "clinician", "password": "a wrong password here"})
     sign_in(client)
     client.get(reverse("mfa_setup"))
     device = TOTPDevice.objects.get(user=clinician)
     client.post(reverse("mfa_setup"), {"otp_token": _code(device, timezone.now())})
-    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     api.post(
         reverse("patient-list"),
         {
@@ -286,7 +286,7 @@ def test_logs_hold_no_passwords_tokens_secrets_or_patient_names(
     for secret in (
         PASSWORD,
         "a wrong password here",
-        token.key,
+        token,
         device.key,
         "Zebulon",
         "Quuxworth",

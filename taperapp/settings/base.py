@@ -5,6 +5,7 @@ then sets what differs. Production declares its required variables without defau
 missing value stops the process at start-up instead of running with a development value.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -61,7 +62,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
@@ -239,6 +240,14 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # No request of this app carries more than a few KB outside file uploads (a log is ~2 KB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
+# API tokens (django-rest-knox): stored as SHA-512 hashes, expiring, at most 5 per person,
+# minted on the "API tokens" page from a session that passed the second factor.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=env.int("TAPERAPP_API_TOKEN_DAYS", default=7)),
+    "TOKEN_LIMIT_PER_USER": 5,
+    "AUTO_REFRESH": False,
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "taperapp.api.BoundedJSONParser",
@@ -246,7 +255,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["taperapp.api.RolePermission"],
