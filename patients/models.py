@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taperapp import history
 from taperapp.accounts.models import Clinic
 
 # The earliest birth date accepted: guards against typing 0196 for 1996.
@@ -29,7 +30,7 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
-@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
+@pghistory.track(*history.trackers(), obj_field=pghistory.ObjForeignKey(related_name="history"))
 class Patient(models.Model):
     """A person in treatment at one clinic (design §4).
 
@@ -331,6 +332,7 @@ RUNNING_STATUSES = [PlanStatus.ACTIVE, PlanStatus.ON_HOLD]
 
 
 @pghistory.track(
+    *history.trackers(),
     obj_field=pghistory.ObjForeignKey(related_name="history"),
     # Derived from the steps (refresh_dose_dates): no history of their own.
     exclude=["first_dose_on", "last_dose_on"],
@@ -463,7 +465,7 @@ class TaperPlan(models.Model):
         return self.facts().last_dose_date()
 
 
-@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
+@pghistory.track(*history.trackers(), obj_field=pghistory.ObjForeignKey(related_name="history"))
 class TaperPlanRevision(models.Model):
     """One version of a plan's schedule: its parameters, steps, warnings and justification."""
 
@@ -529,7 +531,7 @@ class TaperPlanRevision(models.Model):
         return f"{self.plan} r{self.number}"
 
 
-@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
+@pghistory.track(*history.trackers(), obj_field=pghistory.ObjForeignKey(related_name="history"))
 class TaperStep(models.Model):
     """One dose of a revision's schedule, from start_date to end_date inclusive.
 

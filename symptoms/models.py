@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
 from patients.timeline import Phase
+from taperapp import history
 
 from . import clinical, scales
 
@@ -99,7 +100,7 @@ class Source(models.TextChoices):
 NOTES_MAX_CHARS = 10_000
 
 
-@pghistory.track(obj_field=pghistory.ObjForeignKey(related_name="history"))
+@pghistory.track(*history.trackers(), obj_field=pghistory.ObjForeignKey(related_name="history"))
 class SymptomLog(models.Model):
     """One assessment: the 20 CIWA-B items, vital signs and alarm flags (design §4).
 
@@ -440,6 +441,7 @@ class Rule(models.TextChoices):
 
 
 @pghistory.track(
+    *history.trackers(),
     model_name="AlertHistory",  # "AlertEvent" is the staff-facing event log
     obj_field=pghistory.ObjForeignKey(related_name="history"),
 )

@@ -111,3 +111,55 @@ def broker_backoff_cleared():
     tasks._broker_down_until = 0.0
     yield
     tasks._broker_down_until = 0.0
+
+
+# --- PostgreSQL as the app's least-privilege role (.ci/run sets TAPERAPP_TEST_AS_APP_ROLE) -----
+# The test database is created and migrated by the owner (the configured user), then every
+# test runs as a role made by `manage.py db_roles`: what the app can and cannot do in
+# production is what the suite exercises. Only the flush between transactional tests (a
+# TRUNCATE, which the app role may not do) and the final drop run as the owner.
+
+
+def _as_role(role: str):
+    from django.db import connections
+
+    for conn in connections.all():
+        conn.close()
+        conn.settings_dict["USER"] = role
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    import os
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not os.environ.get("TAPERAPP_TEST_AS_APP_ROLE") or connection.vendor != "postgresql":
+        yield
+        return
+    owner = connection.settings_dict["USER"] or "postgres"
+    app_role = f"taperapp_app_{os.environ['TAPERAPP_TEST_RUN']}"[:63]
+    with django_db_blocker.unblock():
+        call_command("db_roles", app=app_role, owner=owner, verbosity=0)
+    from django.core.management.commands import flush
+
+    original_handle = flush.Command.handle
+
+    def flush_as_owner(self, *args, **options):
+        _as_role(owner)
+        try:
+            return original_handle(self, *args, **options)
+        finally:
+            _as_role(app_role)
+
+    flush.Command.handle = flush_as_owner
+    _as_role(app_role)
+    try:
+        yield
+    finally:
+        flush.Command.handle = original_handle
+        _as_role(owner)
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(f'DROP OWNED BY "{app_role}"')
+            cursor.execute(f'DROP ROLE IF EXISTS "{app_role}"')

@@ -240,6 +240,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 # No request of this app carries more than a few KB outside file uploads (a log is ~2 KB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 
+# History rows can be written, never changed or removed: pghistory's protection triggers
+# (the app's database role also has no UPDATE, DELETE or TRUNCATE on them: manage.py db_roles).
+PGHISTORY_APPEND_ONLY = True
+
 # API tokens (django-rest-knox): stored as SHA-512 hashes, expiring, at most 5 per person,
 # minted on the "API tokens" page from a session that passed the second factor.
 REST_KNOX = {

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("TAPERAPP_CHROMIUM", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).parent / "artifacts"
+# Per run (the run's name from the test settings), so two runs never overwrite each other's.
+ARTIFACTS = Path(__file__).parent / "artifacts" / os.environ.get("TAPERAPP_TEST_RUN", "local")
 # Without the background-networking flags Chromium keeps trying hosts this closed network
 # refuses (env notes); --no-sandbox because CI runs as root.
 CHROMIUM_ARGS = [
@@ -40,7 +41,7 @@ def page(browser, request):
     context = browser.new_context(viewport={"width": 1024, "height": 768})
     page = context.new_page()
     yield page
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{request.node.name}-final.png", full_page=True)
     context.close()
 
@@ -50,7 +51,7 @@ def shot(page, request):
     """shot("step") saves a full-page screenshot to tests/e2e/artifacts/ for a human to look at."""
 
     def take(step):
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=ARTIFACTS / f"{request.node.name}-{step}.png", full_page=True)
 
     return take
