@@ -71,6 +71,15 @@ PLAN_START_LATEST_DAYS_AHEAD = 365
 PLAN_LONGEST_DAYS = 5 * 365
 MAX_INTERVAL_DAYS = 12 * 7
 
+# A guard against typos (an extra zero or two) in a daily dose, starting or taken: far above any
+# prescribed or reported benzodiazepine daily dose, in mg, whatever the drug. Doses are kept to
+# 4 decimal places (0.0625 mg is the smallest quarter-tablet step in the catalogue).
+MAX_PLAUSIBLE_DAILY_DOSE_MG = 1000
+DOSE_DECIMAL_PLACES = 4
+
+# Free text a clinician writes with a plan (the justification of its warnings, a reason).
+MAX_JUSTIFICATION_CHARS = 10_000
+
 # --- Diazepam equivalence: the oral dose of each drug taken as about diazepam 10 mg, by source
 # (Ashton Manual and VA/DoD 2021, via the 2025 Joint Guideline Table 7 [confirmed]). Sources
 # disagree up to two-fold, so each conversion keeps its source (DiazepamEquivalence.Source)

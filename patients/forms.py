@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taperapp.accounts.selectors import clinics_for_user
 
+from . import clinical
 from .models import Medication, Patient, PlanMethod
 from .selectors import clinicians_for_user_clinics
 from .services import EDITABLE_FIELDS
@@ -149,6 +150,7 @@ class TaperPlanForm(forms.Form):
         label=_("Justification"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
+        max_length=clinical.MAX_JUSTIFICATION_CHARS,
         help_text=_(
             "Needed when the plan has guideline warnings: why it is right for this patient."
         ),

@@ -10,9 +10,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from taperapp.api import ReasonSerializer
+from taperapp.api import NormalizedDecimalField, ReasonSerializer
 
-from . import plan_services
+from . import clinical, plan_services
 from .models import Medication, PlanMethod, TaperPlan, TaperPlanRevision, TaperStep
 from .selectors import medications, patient_timeline, plan_detail, plans_with_steps
 
@@ -62,6 +62,7 @@ class MedicationSerializer(serializers.ModelSerializer):
 class MedicationViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MedicationSerializer
     lookup_field = "code"
+    lookup_value_regex = "[a-z0-9_-]{1,40}"  # catalogue codes; anything else is a 404
     pagination_class = None
     required_permissions = {
         "list": ["patients.view_medication"],
@@ -89,7 +90,7 @@ class RevisionSerializer(serializers.ModelSerializer):
 
 class CustomStepSerializer(serializers.Serializer):
     start_date = serializers.DateField()
-    daily_dose_mg = serializers.DecimalField(max_digits=8, decimal_places=4)
+    daily_dose_mg = NormalizedDecimalField(max_digits=8, decimal_places=4)
 
 
 class TaperPlanSerializer(serializers.ModelSerializer):
@@ -103,16 +104,21 @@ class TaperPlanSerializer(serializers.ModelSerializer):
     patient = serializers.UUIDField(source="patient_id", read_only=True)
     method = serializers.ChoiceField(choices=PlanMethod.choices, write_only=True)
     start_date = serializers.DateField(write_only=True)
-    start_dose_mg = serializers.DecimalField(max_digits=8, decimal_places=4, write_only=True)
-    reduction_percent = serializers.DecimalField(
+    start_dose_mg = NormalizedDecimalField(max_digits=8, decimal_places=4, write_only=True)
+    reduction_percent = NormalizedDecimalField(
         max_digits=5, decimal_places=2, required=False, allow_null=True, write_only=True
     )
-    reduction_mg = serializers.DecimalField(
+    reduction_mg = NormalizedDecimalField(
         max_digits=8, decimal_places=4, required=False, allow_null=True, write_only=True
     )
     interval_days = serializers.IntegerField(required=False, allow_null=True, write_only=True)
     steps = CustomStepSerializer(many=True, required=False, write_only=True)
-    justification = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    justification = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        max_length=clinical.MAX_JUSTIFICATION_CHARS,
+    )
 
     class Meta:
         model = TaperPlan

@@ -127,6 +127,22 @@ def percent_change(previous: Decimal, current: Decimal) -> Decimal | None:
     return ((current - previous) / previous * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+def dose_problem(dose: Decimal) -> str | None:
+    """Why a daily dose cannot be right (a typo), or None: the one bound for starting, step and
+    taken doses."""
+    dose = Decimal(dose)
+    if not dose.is_finite() or dose > clinical.MAX_PLAUSIBLE_DAILY_DOSE_MG:
+        return _("%(dose)s mg a day is not plausible: check the dose (at most %(most)s mg).") % {
+            "dose": dose,
+            "most": clinical.MAX_PLAUSIBLE_DAILY_DOSE_MG,
+        }
+    if -dose.normalize().as_tuple().exponent > clinical.DOSE_DECIMAL_PLACES:
+        return _("Give the dose with at most %(n)s decimal places.") % {
+            "n": clinical.DOSE_DECIMAL_PLACES
+        }
+    return None
+
+
 def _validate_common(start_date, start_dose_mg, interval_days, method, today):
     errors = {}
     if start_date is None:
@@ -141,6 +157,8 @@ def _validate_common(start_date, start_dose_mg, interval_days, method, today):
             ) % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
     if start_dose_mg is None or start_dose_mg <= 0:
         errors["start_dose_mg"] = _("The starting dose must be more than 0 mg.")
+    elif dose_problem(start_dose_mg):
+        errors["start_dose_mg"] = dose_problem(start_dose_mg)
     if method != Method.CUSTOM and (
         interval_days is None or not 1 <= interval_days <= clinical.MAX_INTERVAL_DAYS
     ):
@@ -228,15 +246,25 @@ def _custom_steps(start_date, start_dose_mg, custom_steps, errors):
         custom_steps = custom_steps[1:]  # the starting dose repeated as a first line
     if not custom_steps:
         errors["steps"] = _("Add at least one step after the starting dose.")
+    elif len(custom_steps) > clinical.MAX_GENERATED_STEPS:
+        errors["steps"] = _("A plan has at most %(n)s steps.") % {"n": clinical.MAX_GENERATED_STEPS}
+        custom_steps = []
     for index, (step_date, dose) in enumerate(custom_steps, start=2):
         if dose is None or dose < 0:
             errors["steps"] = _("Step %(n)s: the dose cannot be negative.") % {"n": index}
             break
-        if (
-            start_date
-            and step_date
-            and step_date > start_date + timedelta(days=clinical.PLAN_LONGEST_DAYS)
-        ):
+        problem = dose_problem(dose)
+        if problem:
+            errors["steps"] = _("Step %(n)s: %(problem)s") % {"n": index, "problem": problem}
+            break
+        if start_dose_mg and dose > start_dose_mg:
+            errors["steps"] = _(
+                "Step %(n)s: %(dose)s mg is above the starting dose (%(start)s mg). A taper does "
+                "not go above where it started: start a new plan for a higher dose."
+            ) % {"n": index, "dose": dose, "start": start_dose_mg}
+            break
+        # A difference of dates, never a date plus days: year 9999 plus five years overflowed.
+        if start_date and step_date and (step_date - start_date).days > clinical.PLAN_LONGEST_DAYS:
             errors["steps"] = _(
                 "Step %(n)s: a step more than five years after the start is not plausible: "
                 "check the date."

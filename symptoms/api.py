@@ -1,5 +1,6 @@
 """REST API for symptom logs (design §6)."""
 
+from django.db import models
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -7,7 +8,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from taperapp.api import InstantField, ReasonSerializer
+from taperapp.api import InstantField, NormalizedDecimalField, ReasonSerializer
 
 from . import scales
 from .alert_services import alerts_for_entry
@@ -67,6 +68,7 @@ class SymptomLogSerializer(serializers.ModelSerializer):
         choices=Consciousness.choices,
         required=False,
         allow_blank=True,
+        allow_null=True,
         help_text="ACVPU, as NEWS2 scores it.",
     )
     news2 = serializers.SerializerMethodField(
@@ -90,6 +92,12 @@ class SymptomLogSerializer(serializers.ModelSerializer):
     patient = serializers.UUIDField(source="patient_id", read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
     source = serializers.ChoiceField(choices=SymptomLog.Source.choices, required=False)
+
+    # Trailing zeros are not precision ("36.90" is 36.9).
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: NormalizedDecimalField,
+    }
 
     class Meta:
         model = SymptomLog
@@ -129,7 +137,12 @@ class SymptomLogSerializer(serializers.ModelSerializer):
             "void_reason",
             "created_at",
         ]
-        extra_kwargs = {name: {"validators": []} for name in VITAL_FIELDS}
+        # null means "not given" for the optional fields, as leaving them out does.
+        extra_kwargs = {
+            **{name: {"validators": []} for name in VITAL_FIELDS},
+            **{name: {"allow_null": True} for name in (*FLAG_FIELDS, "supplemental_oxygen")},
+            "notes": {"allow_null": True},
+        }
 
     def to_representation(self, log):
         data = super().to_representation(log)
@@ -170,12 +183,12 @@ class SymptomLogSerializer(serializers.ModelSerializer):
             items=data["items"],
             items_not_assessed_reason=data.get("items_not_assessed_reason", ""),
             source=data.get("source", SymptomLog.Source.CLINICIAN),
-            supplemental_oxygen=data.get("supplemental_oxygen", False),
-            consciousness=data.get("consciousness", ""),
+            supplemental_oxygen=bool(data.get("supplemental_oxygen")),
+            consciousness=data.get("consciousness") or "",
             **{name: data.get(name) for name in VITAL_FIELDS},
-            **{name: data.get(name, False) for name in FLAG_FIELDS},
+            **{name: bool(data.get(name)) for name in FLAG_FIELDS},
             dose_taken_mg=data.get("dose_taken_mg"),
-            notes=data.get("notes", ""),
+            notes=data.get("notes") or "",
         )
 
 
@@ -256,16 +269,23 @@ class SymptomLogViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         log = get_object_or_404(self.get_queryset(), pk=pk)
         body = AmendSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        key = body.validated_data.get("submission_key")
+        # A retried correction (same id, same content) answers 200 with the first, as a retried
+        # log does; the service returns it, or a Conflict for other content.
+        retried = (
+            key is not None
+            and log.__class__.objects.filter(patient_id=log.patient_id, submission_key=key).exists()
+        )
         amended = symptom_log_amend(
             log=log,
             entry=body.entry(),
             amended_by=request.user,
             reason=body.validated_data["reason"],
-            submission_key=body.validated_data.get("submission_key"),
+            submission_key=key,
         )
         return Response(
             SavedLogSerializer(amended, context={"alerts": alerts_for_entry(amended)}).data,
-            status=status.HTTP_201_CREATED,
+            status=status.HTTP_200_OK if retried else status.HTTP_201_CREATED,
         )
 
     @extend_schema(request=ReasonSerializer, responses=SymptomLogSerializer)

@@ -1,14 +1,65 @@
 import json
 import uuid
+from datetime import datetime
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from taperapp.errors import Conflict
 
 from . import clinical, scales
 from .models import NOTES_MAX_CHARS, Consciousness, SymptomLog
 from .services import LogEntry
 
 SCORE_CHOICES = [(value, str(value)) for value in range(scales.MIN_SCORE, scales.MAX_SCORE + 1)]
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A time typed as the clinic's wall clock shows it (the view activates the clinic's zone).
+
+    At the autumn clock change the hour after 01:00 happens twice: the first occurrence (still
+    summer time) is taken and ``repeated_hour`` is set so the page can say so; Django's own
+    field refused every time in that hour, so a night-shift log could not be entered. In the
+    spring gap the time never existed: refused with that reason."""
+
+    repeated_hour = False
+
+    def to_python(self, value):
+        from datetime import UTC
+
+        from django.utils import timezone
+
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            naive = value.replace(tzinfo=None) if timezone.is_aware(value) else value
+        else:
+            naive = None
+            for fmt in self.input_formats:
+                try:
+                    naive = datetime.strptime(str(value).strip(), fmt)
+                    break
+                except (ValueError, TypeError):
+                    continue
+            if naive is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        zone = timezone.get_current_timezone()
+        first, second = naive.replace(tzinfo=zone, fold=0), naive.replace(tzinfo=zone, fold=1)
+        try:
+            round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+        except OverflowError as error:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from error
+        if round_trip != naive:
+            raise forms.ValidationError(
+                _(
+                    "%(time)s did not exist here: the clocks went forward that night. Check "
+                    "the time."
+                ),
+                params={"time": naive.strftime("%H:%M")},
+                code="nonexistent",
+            )
+        self.repeated_hour = first.utcoffset() != second.utcoffset()
+        return first
 
 
 class SymptomLogForm(forms.Form):
@@ -18,7 +69,7 @@ class SymptomLogForm(forms.Form):
     """
 
     submission_key = forms.UUIDField(widget=forms.HiddenInput)
-    assessed_at = forms.DateTimeField(
+    assessed_at = WallClockDateTimeField(
         label=_("Assessed at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
@@ -175,6 +226,21 @@ class SymptomLogForm(forms.Form):
         )
 
     def add_service_errors(self, error):
+        if isinstance(error, Conflict):
+            # This form was already saved as another log (Back, then new values typed into the
+            # restored form): the entry is kept on screen with a fresh key, so saving again
+            # records it as a new log instead of failing for ever.
+            data = self.data.copy()
+            data["submission_key"] = str(uuid.uuid4())
+            self.data = data
+            self.add_error(
+                None,
+                _(
+                    "This form had already been saved as another log, so these values were not "
+                    "saved. Check them and save again to record them as a new log."
+                ),
+            )
+            return
         if hasattr(error, "error_dict"):
             for name, messages in error.message_dict.items():
                 self.add_error(name if name in self.fields else None, messages)

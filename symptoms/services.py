@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from patients.models import Patient
 from patients.selectors import patient_timeline
+from patients.tapering import dose_problem
 from taperapp.accounts.models import User
 from taperapp.errors import Conflict
 
@@ -198,6 +199,8 @@ def validate_entry(entry: LogEntry, patient: Patient) -> dict[str, str]:
         errors["diastolic_bp"] = _("The diastolic pressure must be lower than the systolic.")
     if entry.dose_taken_mg is not None and entry.dose_taken_mg < 0:
         errors["dose_taken_mg"] = _("The dose taken cannot be negative.")
+    elif entry.dose_taken_mg is not None and dose_problem(entry.dose_taken_mg):
+        errors["dose_taken_mg"] = dose_problem(entry.dose_taken_mg)
     if entry.source not in SymptomLog.Source.values:
         errors["source"] = _("Choose who reported: clinician, staff or patient.")
     return errors

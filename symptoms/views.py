@@ -145,6 +145,16 @@ class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
             return self.form_invalid(form)
         if created:
             messages.success(self.request, _("Log saved: %(what)s.") % {"what": _log_words(log)})
+            if form.fields["assessed_at"].repeated_hour:
+                messages.warning(
+                    self.request,
+                    _(
+                        "%(time)s happened twice that night (the clocks went back): it was "
+                        "recorded as the first, still summer time. Correct the log if it was "
+                        "the second."
+                    )
+                    % {"time": timezone.localtime(log.assessed_at).strftime("%H:%M")},
+                )
         else:
             messages.info(self.request, _("This log was already saved; it was not added twice."))
         _alerts_message(self.request, alerts_for_entry(log))

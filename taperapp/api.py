@@ -172,3 +172,13 @@ def too_large_payload() -> dict:
             % {"kib": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
         )
     }
+
+
+class NormalizedDecimalField(serializers.DecimalField):
+    """A decimal whose trailing zeros are not precision: "36.90", 36.9 and "36.9" are one
+    temperature (DRF refused the first as "more than 1 decimal place")."""
+
+    def validate_precision(self, value):
+        if value.is_finite():
+            value = value.normalize()
+        return super().validate_precision(value)

@@ -115,8 +115,9 @@ class HistoryContextMiddleware:
 
 
 class RequestBodyLimitMiddleware:
-    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, before anything reads it: DRF's
-    parsers read the stream past Django's own check, so a 2 MB note was stored."""
+    """413 for a body over DATA_UPLOAD_MAX_MEMORY_SIZE, before anything reads it (DRF's
+    parsers read the stream past Django's own check, so a 2 MB note was stored), and 400 for a
+    NUL character in the address or the query."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -126,6 +127,12 @@ class RequestBodyLimitMiddleware:
 
         from taperapp.api import body_too_large, too_large_payload
 
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
+            # A NUL in an address or a query reached PostgreSQL's text (a 500) before.
+            message = "The address contains a NUL character."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponse(message, status=400, content_type="text/plain")
         if body_too_large(request):
             payload = too_large_payload()
             if request.path.startswith("/api/"):

@@ -128,6 +128,24 @@ def _as_role(role: str):
         conn.settings_dict["USER"] = role
 
 
+_ROLES = {}
+
+
+@pytest.fixture
+def as_database_owner():
+    """For the few tests that do what only the owner may (seed_scale's bulk load switches
+    triggers off; making roles): list it before ``db`` so the test's transaction is the
+    owner's. A no-op unless the suite runs as the app's role."""
+    if not _ROLES:
+        yield
+        return
+    _as_role(_ROLES["owner"])
+    try:
+        yield
+    finally:
+        _as_role(_ROLES["app"])
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     import os
@@ -155,10 +173,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     flush.Command.handle = flush_as_owner
     _as_role(app_role)
+    _ROLES.update(owner=owner, app=app_role)
     try:
         yield
     finally:
         flush.Command.handle = original_handle
+        _ROLES.clear()
         _as_role(owner)
         with django_db_blocker.unblock(), connection.cursor() as cursor:
             cursor.execute(f'DROP OWNED BY "{app_role}"')

@@ -91,7 +91,7 @@ def test_a_correction_that_reuses_a_submission_id_for_other_content_is_a_conflic
     first = api.post(amend_url, fix, format="json")
     assert first.status_code == 201, first.content
     same = api.post(amend_url, fix, format="json")
-    assert same.status_code in (200, 201) and same.json()["id"] == first.json()["id"]
+    assert same.status_code == 200 and same.json()["id"] == first.json()["id"]
     other = api.post(amend_url, body(25, submission_id=key, reason="Item 3 misread"), format="json")
     assert other.status_code == 409
     assert SymptomLog.objects.filter(patient=patient).count() == 2
@@ -350,3 +350,163 @@ def test_a_plan_action_on_a_plan_with_a_malformed_date_is_a_400(api_for, clinici
         format="json",
     )
     assert response.status_code in (200, 400)
+
+
+# --- From the independent review ---------------------------------------------------------------
+
+
+def test_a_custom_plan_in_year_9999_is_a_400_not_an_overflow(api_for, clinician, patient):
+    response = api_for(clinician).post(
+        plans_url(patient),
+        plan_body(
+            method="custom",
+            start_date="9999-06-01",
+            steps=[{"start_date": "9999-12-31", "daily_dose_mg": "0"}],
+        ),
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert "start_date" in response.json()
+
+
+@pytest.mark.parametrize(
+    "dose, field",
+    [("9999.9999", "steps"), ("2.5", "steps"), ("1.123456789", "steps")],
+)
+def test_custom_step_doses_are_bounded(api_for, clinician, patient, dose, field):
+    today = timezone.localdate()
+    response = api_for(clinician).post(
+        plans_url(patient),
+        plan_body(
+            method="custom",
+            steps=[{"start_date": (today + timedelta(days=14)).isoformat(), "daily_dose_mg": dose}],
+        ),
+        format="json",
+    )
+    assert response.status_code == 400, response.content
+    assert not TaperPlan.objects.filter(patient=patient).exists()
+
+
+def test_the_plan_form_refuses_an_absurd_custom_dose(client_for, clinician, patient):
+    response = client_for(clinician).post(
+        reverse("patients:plan_create", kwargs={"pk": patient.pk}),
+        {
+            "medication": "clonazepam",
+            "method": "custom",
+            "start_date": timezone.localdate().isoformat(),
+            "start_dose_mg": "2",
+            "custom_steps": f"{(timezone.localdate() + timedelta(days=7)).isoformat()} 1e30",
+            "justification": "x",
+            "action": "save",
+        },
+    )
+    assert response.status_code == 200
+    assert not TaperPlan.objects.filter(patient=patient).exists()
+
+
+def test_limits_on_dose_taken_justification_and_step_count(api_for, clinician, patient):
+    api = api_for(clinician)
+    assert (
+        api.post(logs_url(patient), body(dose_taken_mg="9999.9999"), format="json").status_code
+        == 400
+    )
+    long = api.post(plans_url(patient), plan_body(justification="x" * 10_001), format="json")
+    assert long.status_code == 400 and "justification" in long.json()
+    today = timezone.localdate()
+    many = [
+        {"start_date": (today + timedelta(days=n)).isoformat(), "daily_dose_mg": "1"}
+        for n in range(1, 1_002)
+    ]
+    steps = api.post(plans_url(patient), plan_body(method="custom", steps=many), format="json")
+    assert steps.status_code == 400 and "steps" in steps.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/medications/%00/", "/api/v1/patients/?status=%00", "/api/v1/alerts/?rule=%00x"],
+)
+def test_a_nul_in_an_address_or_query_is_a_400(api_for, clinician, path):
+    assert api_for(clinician).get(path).status_code in (400, 404)
+
+
+def test_form_encoded_api_bodies_are_refused_not_stored(api_for, clinician, riverside):
+    response = api_for(clinician).post(
+        reverse("patient-list"),
+        "clinic=riverside%00&mrn=X",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 415
+
+
+def test_an_audit_filter_out_of_range_is_a_400(api_for, admin_user):
+    api = api_for(admin_user)
+    for query in ("since=0001-01-01T00:00:00%2B14:00", "until=9999-12-31T23:59:59-14:00"):
+        assert api.get(f"/api/v1/audit-events/?{query}").status_code == 400, query
+
+
+def test_the_same_temperature_in_any_notation_and_null_for_not_given(api_for, clinician, patient):
+    api = api_for(clinician)
+    response = api.post(
+        logs_url(patient),
+        body(temperature_c="36.90", notes=None, seizure=None, consciousness=None),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    log = SymptomLog.objects.get(patient=patient)
+    assert (str(log.temperature_c), log.notes, log.seizure, log.consciousness) == (
+        "36.9",
+        "",
+        False,
+        "",
+    )
+
+
+def test_a_form_saved_twice_with_new_values_is_saved_as_a_new_log(client_for, clinician, patient):
+    """Save, Back, new values in the restored form (same key): not saved, explained, and the
+    next save records it (before, the form failed for ever)."""
+    from tests.test_symptom_logs import form_data
+
+    client = client_for(clinician)
+    url = reverse("symptoms:log_create", kwargs={"pk": patient.pk})
+    first = form_data(total=5)
+    assert client.post(url, first).status_code == 302
+    again = {
+        **first,
+        **form_data(total=30, seizure="on"),
+        "submission_key": first["submission_key"],
+    }
+    refused = client.post(url, again)
+    assert refused.status_code == 200
+    assert "already been saved as another log" in refused.content.decode()
+    new_key = refused.context["form"].data["submission_key"]
+    assert new_key != first["submission_key"]
+    assert client.post(url, {**again, "submission_key": new_key}).status_code == 302
+    assert SymptomLog.objects.filter(patient=patient).count() == 2
+
+
+@pytest.mark.parametrize(
+    "typed, expected_utc, accepted",
+    [
+        ("2026-10-25T01:30", "2026-10-25T00:30:00+00:00", True),  # the repeated hour: first
+        ("2026-03-29T01:30", None, False),  # the spring gap: never existed
+    ],
+)
+def test_the_log_form_at_the_clock_changes(
+    client_for, clinician, riverside, typed, expected_utc, accepted
+):
+    from tests.test_symptom_logs import form_data
+
+    riverside.time_zone = "Europe/London"
+    riverside.save()
+    patient = PatientFactory(clinic=riverside)
+    response = client_for(clinician).post(
+        reverse("symptoms:log_create", kwargs={"pk": patient.pk}), form_data(assessed_at=typed)
+    )
+    if accepted:
+        assert response.status_code == 302, response.content[:2000]
+        log = SymptomLog.objects.get(patient=patient)
+        assert log.assessed_at.isoformat() == expected_utc
+    else:
+        assert response.status_code == 200
+        assert "did not exist" in response.content.decode()
+        assert not SymptomLog.objects.filter(patient=patient).exists()

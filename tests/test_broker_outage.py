@@ -211,3 +211,33 @@ def test_with_redis_stopped_every_write_answers_at_once_and_the_sweep_catches_up
     # Sent once: a second sweep owes nothing.
     assert AlertEvent.objects.filter(alert=alert, kind="notified").count() == 1
     assert not AlertNotification.objects.filter(handled_at__isnull=True, alert=alert).exists()
+
+
+def test_with_redis_frozen_a_write_answers_within_the_read_timeout(
+    own_redis, riverside, clinician, api_for
+):
+    """A Redis that accepts connections and never answers (SIGSTOP: a paused container, a host
+    in swap): the log is saved and answered, bounded by the socket read timeout, not hung."""
+    import os
+    import signal
+
+    from django.conf import settings
+
+    patient = PatientFactory(clinic=riverside, primary_clinician=clinician)
+    api = api_for(clinician)
+    os.kill(own_redis.process.pid, signal.SIGSTOP)
+    try:
+        response, elapsed = timed(
+            lambda: api.post(
+                reverse("patient-symptom-logs", kwargs={"pk": patient.pk}),
+                seizure_body(),
+                format="json",
+            )
+        )
+    finally:
+        os.kill(own_redis.process.pid, signal.SIGCONT)
+    budget = settings.REDIS_BROKER_TRANSPORT_OPTIONS["socket_timeout"] + WRITE_BUDGET_SECONDS
+    assert response.status_code == 201, response.content
+    assert elapsed < budget, f"{elapsed:.1f}s with Redis frozen"
+    assert SymptomLog.objects.filter(patient=patient).count() == 1
+    assert Alert.objects.filter(patient=patient, rule="seizure").exists()

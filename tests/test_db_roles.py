@@ -20,7 +20,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def app_connection(django_db_blocker):
+def app_connection(as_database_owner, django_db_blocker):
     """A connection as a freshly made app role (its own, so the test does not depend on how
     the suite itself connects)."""
     from tests.workers import test_database_url
@@ -73,7 +73,7 @@ def test_the_app_role_cannot_switch_off_or_rewrite_the_audit_and_history(
         assert "must be owner" in message or "permission denied" in message, message
 
 
-def test_the_history_records_a_raw_delete(patient, clinician):
+def test_the_history_records_a_raw_delete(as_database_owner, patient, clinician):
     log, _ = symptom_log_record(
         patient=patient,
         entry=LogEntry(assessed_at=timezone.now(), items=items_for_total(4)),

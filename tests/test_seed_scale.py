@@ -6,7 +6,7 @@ from patients.models import Patient, TaperPlan
 from symptoms.models import Alert, SymptomLog
 
 
-def test_seed_scale_makes_a_reproducible_network(db, capsys):
+def test_seed_scale_makes_a_reproducible_network(as_database_owner, db, capsys):
     call_command("seed_scale", clinics=2, patients=20, days=5, seed=7, alert_share=0.5)
     assert Patient.objects.count() == 20
     assert SymptomLog.objects.count() == 20 * 5

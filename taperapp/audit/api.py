@@ -1,4 +1,7 @@
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from rest_framework import mixins, serializers, viewsets
 
 from .models import AuditEvent
@@ -29,12 +32,30 @@ class AuditEventSerializer(serializers.ModelSerializer):
         ]
 
 
+class InstantField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 instant that can be compared with stored times: year 1 at +14:00 is no
+    instant the database can hold (an OverflowError, a 500, on SQLite)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value.astimezone(UTC)
+            except OverflowError as error:
+                raise ValidationError("This date and time is out of range.") from error
+        return value
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
 class AuditEventFilter(django_filters.FilterSet):
     patient = django_filters.UUIDFilter(field_name="patient_id")
     user = django_filters.UUIDFilter(field_name="user_id")
     action = django_filters.CharFilter(max_length=20)
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = InstantFilter(field_name="at", lookup_expr="gte")
+    until = InstantFilter(field_name="at", lookup_expr="lt")
 
     class Meta:
         model = AuditEvent

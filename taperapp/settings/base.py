@@ -253,11 +253,10 @@ REST_KNOX = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_PARSER_CLASSES": [
-        "taperapp.api.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: one way in, checked for depth and NUL characters (form-encoded bodies reached
+    # the database with a NUL). Anything else is 415.
+    "DEFAULT_PARSER_CLASSES": ["taperapp.api.BoundedJSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
@@ -316,8 +315,12 @@ def filesystem_transport(folder: Path) -> tuple[dict, str]:
 REDIS_CONNECT_TIMEOUT_SECONDS = 2
 # kombu otherwise retries a refused connection until its connect timeout has passed: one
 # attempt, then the error (a worker's own connection retries by broker_connection_* settings).
+# The read timeout bounds a Redis that accepts connections but never answers (paused, swapping,
+# cut off after connect): without it a request waited for ever on the connection's first PING.
+# Longer than kombu's 1 s blocking read (BRPOP) of an idle worker.
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_CONNECT_TIMEOUT_SECONDS + 1,
     "max_retries": 0,
 }
 
