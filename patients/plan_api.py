@@ -5,7 +5,7 @@ from datetime import date
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -102,23 +102,38 @@ class TaperPlanSerializer(serializers.ModelSerializer):
         error_messages={"does_not_exist": _("Unknown medication “{value}”.")},
     )
     patient = serializers.UUIDField(source="patient_id", read_only=True)
-    method = serializers.ChoiceField(choices=PlanMethod.choices, write_only=True)
-    start_date = serializers.DateField(write_only=True)
-    start_dose_mg = NormalizedDecimalField(max_digits=8, decimal_places=4, write_only=True)
+    method = serializers.ChoiceField(choices=PlanMethod.choices)
+    start_date = serializers.DateField()
+    start_dose_mg = NormalizedDecimalField(max_digits=8, decimal_places=4)
     reduction_percent = NormalizedDecimalField(
-        max_digits=5, decimal_places=2, required=False, allow_null=True, write_only=True
+        max_digits=5, decimal_places=2, required=False, allow_null=True
     )
     reduction_mg = NormalizedDecimalField(
-        max_digits=8, decimal_places=4, required=False, allow_null=True, write_only=True
+        max_digits=8, decimal_places=4, required=False, allow_null=True
     )
-    interval_days = serializers.IntegerField(required=False, allow_null=True, write_only=True)
-    steps = CustomStepSerializer(many=True, required=False, write_only=True)
+    interval_days = serializers.IntegerField(required=False, allow_null=True)
+    steps = CustomStepSerializer(many=True, required=False)
     justification = serializers.CharField(
         required=False,
         allow_blank=True,
-        write_only=True,
         max_length=clinical.MAX_JUSTIFICATION_CHARS,
     )
+    # What the current revision says (filled in by to_representation).
+    revision = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField()
+    last_dose_date = serializers.SerializerMethodField()
+
+    def get_revision(self, plan) -> int:
+        return plan.current_revision.number
+
+    @extend_schema_field(
+        {"type": "array", "items": {"type": "object", "additionalProperties": True}}
+    )
+    def get_warnings(self, plan):
+        return plan.current_revision.warnings
+
+    def get_last_dose_date(self, plan) -> date | None:
+        return plan.last_dose_date()
 
     class Meta:
         model = TaperPlan
@@ -135,6 +150,9 @@ class TaperPlanSerializer(serializers.ModelSerializer):
             "interval_days",
             "steps",
             "justification",
+            "revision",
+            "warnings",
+            "last_dose_date",
             "held_since",
             "hold_reason",
             "ended_on",
@@ -142,6 +160,29 @@ class TaperPlanSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["status", "held_since", "hold_reason", "ended_on", "end_reason"]
+
+    # Read from the current revision by to_representation, not from the plan's own columns.
+    REVISION_FIELDS = frozenset(
+        {
+            "method",
+            "start_date",
+            "start_dose_mg",
+            "reduction_percent",
+            "reduction_mg",
+            "interval_days",
+            "steps",
+            "justification",
+            "revision",
+            "warnings",
+            "last_dose_date",
+        }
+    )
+
+    @property
+    def _readable_fields(self):
+        for field in super()._readable_fields:
+            if field.field_name not in self.REVISION_FIELDS:
+                yield field
 
     def to_representation(self, plan):
         data = super().to_representation(plan)
@@ -216,14 +257,25 @@ def _plan_response(plan, request, code=status.HTTP_200_OK):
 class PatientPlansMixin:
     """Actions added to the patient endpoint: /patients/{id}/taper-plans/ and /timeline/."""
 
-    @extend_schema(request=TaperPlanSerializer, responses=TaperPlanSerializer(many=True))
+    @extend_schema(
+        methods=["GET"],
+        responses=TaperPlanSerializer(many=True),
+        description="The patient's plans, newest first (paginated like every list).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=TaperPlanSerializer,
+        responses={201: TaperPlanDetailSerializer},
+        description="Create a plan (a draft until activated).",
+    )
     @action(detail=True, methods=["get", "post"], url_path="taper-plans")
     def taper_plans(self, request, pk=None):
         patient = get_object_or_404(self.get_queryset(), pk=pk)
         if request.method == "GET":
-            plans = plans_with_steps(patient.taper_plans.all())
-            return Response(
-                TaperPlanSerializer(plans, many=True, context={"request": request}).data
+            plans = plans_with_steps(patient.taper_plans.order_by("-created_at"))
+            page = self.paginate_queryset(plans)
+            return self.get_paginated_response(
+                TaperPlanSerializer(page, many=True, context={"request": request}).data
             )
         body = TaperPlanSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)

@@ -157,7 +157,7 @@ def test_the_api_creates_a_plan_with_steps_warnings_and_last_dose(api_for, clini
     assert "exceeds_25_percent_in_2_weeks" in {w["code"] for w in body["warnings"]}
     assert body["last_dose_date"] == "2026-08-16"
     listed = api_for(clinician).get(url).json()
-    assert [p["id"] for p in listed] == [body["id"]]
+    assert [p["id"] for p in listed["results"]] == [body["id"]]  # paginated, as every list
 
 
 def test_custom_steps_through_the_api(api_for, clinician, patient):
