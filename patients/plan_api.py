@@ -93,6 +93,23 @@ class CustomStepSerializer(serializers.Serializer):
     daily_dose_mg = NormalizedDecimalField(max_digits=8, decimal_places=4)
 
 
+# A plan's fields that its current revision holds: to_representation reads them from there,
+# not from the plan's own columns.
+REVISION_FIELDS = (
+    "method",
+    "start_date",
+    "start_dose_mg",
+    "reduction_percent",
+    "reduction_mg",
+    "interval_days",
+    "steps",
+    "justification",
+    "revision",
+    "warnings",
+    "last_dose_date",
+)
+
+
 class TaperPlanSerializer(serializers.ModelSerializer):
     """A plan as its current revision describes it; ``history`` lists earlier revisions."""
 
@@ -142,17 +159,7 @@ class TaperPlanSerializer(serializers.ModelSerializer):
             "patient",
             "medication",
             "status",
-            "method",
-            "start_date",
-            "start_dose_mg",
-            "reduction_percent",
-            "reduction_mg",
-            "interval_days",
-            "steps",
-            "justification",
-            "revision",
-            "warnings",
-            "last_dose_date",
+            *REVISION_FIELDS,
             "held_since",
             "hold_reason",
             "ended_on",
@@ -161,27 +168,10 @@ class TaperPlanSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["status", "held_since", "hold_reason", "ended_on", "end_reason"]
 
-    # Read from the current revision by to_representation, not from the plan's own columns.
-    REVISION_FIELDS = frozenset(
-        {
-            "method",
-            "start_date",
-            "start_dose_mg",
-            "reduction_percent",
-            "reduction_mg",
-            "interval_days",
-            "steps",
-            "justification",
-            "revision",
-            "warnings",
-            "last_dose_date",
-        }
-    )
-
     @property
     def _readable_fields(self):
         for field in super()._readable_fields:
-            if field.field_name not in self.REVISION_FIELDS:
+            if field.field_name not in REVISION_FIELDS:
                 yield field
 
     def to_representation(self, plan):

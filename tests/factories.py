@@ -93,3 +93,29 @@ def make_plan(
     if activate:
         plan = plan_services.taper_plan_activate(plan=plan, by=by)
     return plan
+
+
+def make_seizure_alert(patient, by, *, minutes_ago=60, total=22):
+    """A seizure log recorded and evaluated in-process (no worker): its open critical alert."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from symptoms import alert_services
+    from symptoms.models import Alert
+    from symptoms.scales import items_for_total
+    from symptoms.services import LogEntry, symptom_log_record
+
+    with mock.patch("symptoms.tasks.enqueue"):
+        symptom_log_record(
+            patient=patient,
+            entry=LogEntry(
+                assessed_at=timezone.now() - timedelta(minutes=minutes_ago),
+                items=items_for_total(total),
+                seizure=True,
+            ),
+            recorded_by=by,
+        )
+        alert_services.evaluate_patient(patient.pk)
+    return Alert.objects.get(patient=patient, rule="seizure")

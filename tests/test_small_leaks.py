@@ -3,9 +3,8 @@ that broke the Content Security Policy."""
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from tests.factories import PatientFactory
+from tests.factories import PatientFactory, make_seizure_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -40,26 +39,7 @@ def test_the_admin_patient_search_takes_no_names(client_for, admin_user, patient
 
 @pytest.fixture
 def alert(patient, clinician):
-    from datetime import timedelta
-    from unittest import mock
-
-    from symptoms import alert_services
-    from symptoms.models import Alert
-    from symptoms.scales import items_for_total
-    from symptoms.services import LogEntry, symptom_log_record
-
-    with mock.patch("symptoms.tasks.enqueue"):
-        symptom_log_record(
-            patient=patient,
-            entry=LogEntry(
-                assessed_at=timezone.now() - timedelta(hours=1),
-                items=items_for_total(22),
-                seizure=True,
-            ),
-            recorded_by=clinician,
-        )
-        alert_services.evaluate_patient(patient.pk)
-    return Alert.objects.get(patient=patient, rule="seizure")
+    return make_seizure_alert(patient, clinician)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from symptoms.models import Alert
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
 from tests.e2e.test_patient_journey import sign_in
+from tests.factories import make_seizure_alert
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -81,17 +82,7 @@ def test_when_the_session_ends_the_dashboard_says_so_and_shows_no_stale_alerts(
 
     from tests.e2e.test_event_only_seizure_journey import axe_serious
 
-    with mock.patch("symptoms.tasks.enqueue"):
-        symptom_log_record(
-            patient=patient,
-            entry=LogEntry(
-                assessed_at=timezone.now() - timedelta(minutes=3),
-                items=items_for_total(24),
-                seizure=True,
-            ),
-            recorded_by=clinician,
-        )
-        alert_services.evaluate_patient(patient.pk)
+    make_seizure_alert(patient, clinician, minutes_ago=3, total=24)
     sign_in(page, live_server, "staff")
     page.goto(f"{live_server.url}/alerts/")
     expect(page.get_by_role("button", name="Acknowledge").first).to_be_visible()
