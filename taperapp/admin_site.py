@@ -6,6 +6,14 @@ from taperapp.accounts.roles import is_admin
 
 class TaperAdminSite(admin.AdminSite):
     site_header = "taperapp administration"
+
+    @property
+    def login_form(self):
+        # The per-address sign-in throttle holds here too (imported late: forms need apps).
+        from taperapp.accounts.passwords import ThrottledAdminAuthenticationForm
+
+        return ThrottledAdminAuthenticationForm
+
     site_title = "taperapp admin"
     index_title = "Records, users and clinics"
 

@@ -1,5 +1,7 @@
 """Shared pieces of the REST API: role permissions and error translation."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
@@ -67,6 +69,16 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+# Real UTC offsets run from -12:00 (Baker Island) to +14:00 (Line Islands); PostgreSQL refuses
+# beyond ±15:59 (a 500 before, from an audit filter at +16:00).
+LARGEST_UTC_OFFSET = timedelta(hours=14)
+
+
+def plausible_offset(value) -> bool:
+    offset = value.utcoffset() if value is not None and value.tzinfo else None
+    return offset is None or abs(offset) <= LARGEST_UTC_OFFSET
+
+
 class InstantField(serializers.DateTimeField):
     """A moment in time, given in ISO 8601 with its offset (``Z`` or ``±hh:mm``).
 
@@ -82,6 +94,7 @@ class InstantField(serializers.DateTimeField):
             "2026-02-28T19:30:00Z: a time without one is ambiguous."
         ),
         "overflow": _("This date and time cannot be stored: check the year."),
+        "offset": _("No place on Earth has that UTC offset: offsets run from -12:00 to +14:00."),
     }
 
     def __init__(self, **kwargs):
@@ -100,9 +113,12 @@ class InstantField(serializers.DateTimeField):
             if parsed is not None and timezone.is_naive(parsed):
                 self.fail("naive")
         try:
-            return super().to_internal_value(value)
+            instant = super().to_internal_value(value)
         except OverflowError:  # year 1 or 9999 with an offset, moved to UTC
             self.fail("overflow")
+        if not plausible_offset(instant):
+            self.fail("offset")
+        return instant
 
 
 # Request bodies: far more than any log, plan or patient needs (a log is ~2 KB), small enough

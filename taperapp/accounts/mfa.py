@@ -65,8 +65,10 @@ def setup(request):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
+            audit.record(request, action="login", outcome="ok", view="mfa_setup")
             request.session["mfa_backup_codes"] = _new_backup_codes(user)
             return redirect("mfa_backup_codes")
+        audit.record(request, action="mfa", outcome="failed", view="mfa_setup")
         form.add_error(
             "otp_token",
             _("That code did not match. Check the time on your phone and try the newest code."),

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.signals import user_login_failed
@@ -30,7 +31,13 @@ APP_WORDS = ("taperapp", "password", "benzodiazepine")
 
 
 def _compact(password: str) -> str:
-    return re.sub(r"\s+", "", password.lower())
+    """Lower case, letters and digits only: "Taper-App 2024!" reads as "taperapp2024"."""
+    return re.sub(r"[^0-9a-z]+", "", password.lower())
+
+
+# Rows of the keyboard, forwards: "qwertyuiop" is as guessable as "123456789".
+KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+FEWEST_DISTINCT_CHARACTERS = 5
 
 
 def _is_repetitive(text: str) -> bool:
@@ -42,9 +49,13 @@ def _is_repetitive(text: str) -> bool:
 
 
 def _is_sequential(text: str) -> bool:
-    """Nearly all steps one up or one down: 123456789012, abcdefghijkl, 9876543210."""
+    """Nearly all steps one up or one down, in the alphabet or along a keyboard row:
+    123456789012, abcdefghijkl, 9876543210, qwertyuiopasdf."""
     if len(text) < 4:
         return False
+    neighbours = {frozenset(pair) for row in KEYBOARD_ROWS for pair in itertools.pairwise(row)}
+    if sum(frozenset(pair) in neighbours for pair in itertools.pairwise(text)) >= len(text) - 3:
+        return True
     steps = sum(
         1 for a, b in itertools.pairwise(text) if abs(ord(b) - ord(a)) == 1 or {a, b} == {"9", "0"}
     )
@@ -57,7 +68,7 @@ class PatternPasswordValidator:
 
     def validate(self, password, user=None):
         text = _compact(password)
-        if _is_repetitive(text):
+        if _is_repetitive(text) or len(set(text)) < FEWEST_DISTINCT_CHARACTERS:
             raise ValidationError(
                 _("This password repeats the same characters: choose a few unrelated words."),
                 code="password_repetitive",
@@ -82,7 +93,8 @@ class ContextPasswordValidator:
         text = _compact(password)
         words = set(APP_WORDS)
         for name, slug in Clinic.objects.values_list("name", "slug"):
-            words.update(_compact(part) for part in [name, slug, *name.split()])
+            # The whole name and the slug: not each word ("clinic", "recovery" are not names).
+            words.update(_compact(part) for part in [name, slug])
         hit = next((word for word in words if len(word) >= 5 and word in text), None)
         if hit:
             raise ValidationError(
@@ -108,8 +120,8 @@ def recent_failures_from(address: str | None) -> int:
     ).count()
 
 
-class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refused outright for an address with too many recent failures."""
+class AddressThrottle:
+    """For a sign-in form: refused outright for an address with too many recent failures."""
 
     def clean(self):
         from taperapp.audit import services as audit
@@ -132,6 +144,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                 code="address_throttled",
             )
         return super().clean()
+
+
+class ThrottledAuthenticationForm(AddressThrottle, AuthenticationForm):
+    """The app's sign-in form."""
+
+
+class ThrottledAdminAuthenticationForm(AddressThrottle, AdminAuthenticationForm):
+    """The Django admin's own sign-in page: the same throttle (it was a way around it)."""
 
 
 class CountingPasswordChangeForm(PasswordChangeForm):

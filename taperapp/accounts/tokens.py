@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from taperapp.audit import services as audit
 
@@ -43,6 +44,12 @@ def token_list(request):
 
 @require_POST
 def token_create(request):
+    limit = knox_settings.TOKEN_LIMIT_PER_USER
+    if limit and AuthToken.objects.filter(user=request.user).count() >= limit:
+        messages.error(
+            request, _("You have %(n)s tokens already: revoke one first.") % {"n": limit}
+        )
+        return redirect("api_tokens")
     instance, token = AuthToken.objects.create(user=request.user)
     audit.record(
         request,
@@ -67,9 +74,9 @@ def token_revoke(request, token_key: str):
         action="token_revoke",
         outcome="ok",
         object_type="api_token",
-        object_id=token_key,
+        # Whose token it was (the event's user is who revoked it).
+        object_id=f"{owner.get_username()}:{token_key}"[:64],
         view="token_revoke",
-        username=owner.get_username(),
     )
     messages.success(request, _("Token revoked."))
     return redirect("api_tokens")

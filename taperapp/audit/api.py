@@ -4,6 +4,8 @@ import django_filters
 from django.core.exceptions import ValidationError
 from rest_framework import mixins, serializers, viewsets
 
+from taperapp.api import plausible_offset
+
 from .models import AuditEvent
 from .selectors import audit_events_for
 
@@ -38,12 +40,14 @@ class InstantField(django_filters.fields.IsoDateTimeField):
 
     def to_python(self, value):
         value = super().to_python(value)
-        if value is not None:
-            try:
-                value.astimezone(UTC)
-            except OverflowError as error:
-                raise ValidationError("This date and time is out of range.") from error
-        return value
+        if value is None:
+            return None
+        if not plausible_offset(value):
+            raise ValidationError("No place on Earth has that UTC offset (-12:00 to +14:00).")
+        try:
+            return value.astimezone(UTC)  # compared in UTC: the database sees no odd offset
+        except OverflowError as error:
+            raise ValidationError("This date and time is out of range.") from error
 
 
 class InstantFilter(django_filters.IsoDateTimeFilter):

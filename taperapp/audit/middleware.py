@@ -92,6 +92,8 @@ def _describe(match) -> tuple[str, str, str] | None:
     namespace = match.namespace or ""
     view = f"{namespace}:{name}" if namespace else name
     object_id = str(match.kwargs.get("pk", ""))
+    if namespace == "admin" and name in ("login", "logout", "jsi18n"):
+        return None  # sign-in and sign-out are audited by the authentication signals
     if namespace == "admin":
         # Every admin screen: records (patients, plans...) and administration (users, roles,
         # memberships, clinics, medications, thresholds), with the object's type and id.
@@ -139,6 +141,22 @@ def _api_caller(request):
     return user if user.is_authenticated else None
 
 
+def _admin_created_id(request, response) -> str | None:
+    """The id of the object an admin add page just created: Django's admin logs each addition
+    (a LogEntry) in the same request; its redirect goes to the list, without the id."""
+    if response.status_code != 302:
+        return None
+    from django.contrib.admin.models import ADDITION, LogEntry
+
+    entry = (
+        LogEntry.objects.filter(user_id=request.user.pk, action_flag=ADDITION)
+        .order_by("-action_time", "-id")
+        .values_list("object_id", flat=True)
+        .first()
+    )
+    return str(entry) if entry else None
+
+
 def _sent_to_admin_login(response) -> bool:
     return response.status_code == 302 and "/admin/login/" in response.get("Location", "")
 
@@ -156,7 +174,7 @@ def _outcome(status: int) -> str:
 def _patient_id(object_type: str, object_id: str, match, request):
     if getattr(request, "audit_patient_id", None):
         return request.audit_patient_id
-    if object_type == "patient" or (match.url_name or "").startswith("patient-"):
+    if object_type in ("patient", "admin:patient") or (match.url_name or "").startswith("patient-"):
         return object_id or None
     if not object_id:
         return None
@@ -224,8 +242,6 @@ class AuditMiddleware:
                 or WRITE_ACTIONS.get(request.resolver_match.url_name)
                 or "change"
             )
-        if action == "preview" and response.status_code == 200:
-            return response  # the builder's live preview: a calculation, nothing read or kept
         if view.startswith("admin:") and _sent_to_admin_login(response):
             outcome = "refused"  # a clinician at /admin/: turned away, not a read
         elif view == "password_change" and method == "POST":
@@ -239,6 +255,13 @@ class AuditMiddleware:
         except Exception:  # the database is gone: the event below cannot be written either
             logger.exception("audit: could not find the patient of %s %s", view, object_id)
             patient_id = None
+        if view.startswith("admin:") and view.endswith("_add") and method == "POST":
+            action = "create"
+            created = _admin_created_id(request, response)
+            if created:
+                object_id = created
+                if object_type == "admin:patient":
+                    patient_id = created
         written = services.record(
             request,
             action=action,

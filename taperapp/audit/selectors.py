@@ -15,9 +15,9 @@ def member_usernames(user: User) -> QuerySet:
 
 
 def audit_events_for(user: User) -> QuerySet[AuditEvent]:
-    """A platform operator (superuser) sees every event. A clinic admin sees the events of the
-    people of their clinics (by account, or by the username a failed sign-in typed) and the
-    events about their clinics' patients: never another clinic's staff or patients."""
+    """A platform operator (superuser) sees every event. A clinic admin sees the events about
+    their clinics' patients, and the other events of their clinics' people (by account, or by
+    the username a failed sign-in typed): never another clinic's staff or patients."""
     events = AuditEvent.objects.all()
     if user.is_superuser:
         return events
@@ -25,10 +25,12 @@ def audit_events_for(user: User) -> QuerySet[AuditEvent]:
 
     members = User.objects.filter(memberships__clinic__in=clinic_ids_for_user(user)).values("pk")
     patients = Patient.objects.filter(clinic__in=clinic_ids_for_user(user)).values("pk")
+    # An event about a patient belongs to the patient's clinic (a person in two clinics does
+    # not carry one clinic's patients into the other's view); other events to the person's.
     return events.filter(
-        Q(user_id__in=members)
-        | Q(patient_id__in=patients)
-        | Q(user__isnull=True, username__in=member_usernames(user))
+        Q(patient_id__in=patients)
+        | Q(patient_id__isnull=True, user_id__in=members)
+        | Q(patient_id__isnull=True, user__isnull=True, username__in=member_usernames(user))
     )
 
 

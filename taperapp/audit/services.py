@@ -14,20 +14,30 @@ from .models import AuditEvent
 logger = logging.getLogger(__name__)
 
 
-def client_ip(request) -> str | None:
-    """The client's address, validated: REMOTE_ADDR, or the first X-Forwarded-For hop when the
-    app runs behind a trusted proxy (TAPERAPP_TRUST_X_FORWARDED_FOR). Anything that is not an
-    IP address is None (the raw header is kept in ``forwarded_for``): before, ``not-an-ip``
-    made the audit write fail and the PHI was served anyway."""
-    candidate = request.META.get("REMOTE_ADDR") or ""
-    if settings.TRUST_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            candidate = forwarded.split(",")[0].strip()
+def _valid_address(candidate: str) -> str | None:
+    """``candidate`` as a plain IP address PostgreSQL's inet can store, or None. A scope id
+    (``fe80::1%eth0``) is dropped: Python accepts it, inet does not (a 500 at sign-in)."""
     try:
-        return str(ipaddress.ip_address(candidate))
+        address = ipaddress.ip_address(candidate.strip().split("%", 1)[0])
     except ValueError:
         return None
+    return str(address)
+
+
+def client_ip(request) -> str | None:
+    """The client's address, validated: REMOTE_ADDR or, behind trusted proxies
+    (TAPERAPP_TRUST_X_FORWARDED_FOR), the X-Forwarded-For hop the nearest proxy appended:
+    counted from the right, so a client cannot choose it by writing the header's first entry
+    (it dodged the sign-in throttle and the audit that way). When that hop is not an address,
+    the connecting peer's is used; the raw header is kept in ``forwarded_for``. One home: the
+    audit, the sign-in throttle and django-axes (AXES_CLIENT_IP_CALLABLE) all call this."""
+    peer = _valid_address(request.META.get("REMOTE_ADDR") or "")
+    if settings.TRUST_X_FORWARDED_FOR:
+        hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop]
+        proxies = settings.TRUSTED_PROXY_COUNT
+        if len(hops) >= proxies:
+            return _valid_address(hops[-proxies]) or peer
+    return peer
 
 
 def _printable(value: str, limit: int) -> str:

@@ -117,6 +117,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("TAPERAPP_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("TAPERAPP_LOCKOUT_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The same client address as the audit and the per-address throttle (behind a proxy, the
+# proxy's own address would lock a username out for everyone).
+AXES_CLIENT_IP_CALLABLE = "taperapp.audit.services.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_SENSITIVE_PARAMETERS = ["password", "token", "otp_token", "secret"]
@@ -382,6 +385,9 @@ LOGGING = {
 
 # Behind a proxy that sets X-Forwarded-For, audit the client address it reports.
 TRUST_X_FORWARDED_FOR = env.bool("TAPERAPP_TRUST_X_FORWARDED_FOR", default=False)
+# How many proxies in front of the app append to X-Forwarded-For (the client's address is that
+# many entries from the right; anything further left the client wrote itself).
+TRUSTED_PROXY_COUNT = env.int("TAPERAPP_TRUSTED_PROXY_COUNT", default=1)
 
 # Set True only in the production module; seed_demo refuses to run when it is.
 IS_PRODUCTION = False

@@ -58,6 +58,12 @@ def statements(*, app: str, owner: str, database: str, password: str | None) -> 
             "GRANT USAGE, SELECT ON SEQUENCES TO {}"
         ).format(owner_id, app_id),
     ]
+    # Who made each history row (pghistory upserts it: UPDATE stays) and the admin's own log:
+    # never removed by the app.
+    for table in ("pghistory_context", "django_admin_log"):
+        result.append(
+            sql.SQL("REVOKE DELETE, TRUNCATE ON {} FROM {}").format(sql.Identifier(table), app_id)
+        )
     for table in append_only_tables():
         result.append(
             sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(
