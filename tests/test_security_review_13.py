@@ -177,7 +177,7 @@ def test_offsets_that_do_not_exist_are_a_400(api_for, admin_user, offset):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL roles")
-def test_the_app_role_cannot_delete_history_attribution(as_database_owner, db):
+def test_the_app_role_cannot_delete_history_attribution(db):
     from taperapp.audit.management.commands.db_roles import statements
 
     connection.ensure_connection()
