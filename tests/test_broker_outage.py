@@ -69,10 +69,24 @@ class OwnRedis:
 def point_celery_at(url: str) -> dict:
     """Broker and result backend of the in-process app (the web side) at ``url``; returns the
     previous settings for restore."""
-    keys = ("broker_url", "broker_read_url", "broker_write_url", "result_backend")
+    from django.conf import settings
+
+    keys = (
+        "broker_url",
+        "broker_read_url",
+        "broker_write_url",
+        "result_backend",
+        "broker_transport_options",
+    )
     saved = {key: celery_app.conf[key] for key in keys}
+    # Redis's own transport options (timeouts), as production has them: a run on the embedded
+    # filesystem broker carries folder options instead, and a frozen Redis then hung the test.
     celery_app.conf.update(
-        broker_url=url, broker_read_url=url, broker_write_url=url, result_backend=url
+        broker_url=url,
+        broker_read_url=url,
+        broker_write_url=url,
+        result_backend=url,
+        broker_transport_options=settings.REDIS_BROKER_TRANSPORT_OPTIONS,
     )
     forget_connections()
     return saved
