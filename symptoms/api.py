@@ -274,7 +274,7 @@ class SymptomLogViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         # log does; the service returns it, or a Conflict for other content.
         retried = (
             key is not None
-            and log.__class__.objects.filter(patient_id=log.patient_id, submission_key=key).exists()
+            and SymptomLog.objects.filter(patient_id=log.patient_id, submission_key=key).exists()
         )
         amended = symptom_log_amend(
             log=log,

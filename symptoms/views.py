@@ -115,6 +115,19 @@ class LogFormMixin:
         return context
 
 
+def _repeated_hour_warning(request, form, log):
+    """The typed time fell in the hour the autumn clock change repeats: say which one was kept."""
+    if form.fields["assessed_at"].repeated_hour:
+        messages.warning(
+            request,
+            _(
+                "%(time)s happened twice that night (the clocks went back): it was recorded as "
+                "the first, still summer time. Correct the log if it was the second."
+            )
+            % {"time": timezone.localtime(log.assessed_at).strftime("%H:%M")},
+        )
+
+
 class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
     permission_required = ["patients.view_patient", "symptoms.add_symptomlog"]
 
@@ -145,16 +158,7 @@ class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
             return self.form_invalid(form)
         if created:
             messages.success(self.request, _("Log saved: %(what)s.") % {"what": _log_words(log)})
-            if form.fields["assessed_at"].repeated_hour:
-                messages.warning(
-                    self.request,
-                    _(
-                        "%(time)s happened twice that night (the clocks went back): it was "
-                        "recorded as the first, still summer time. Correct the log if it was "
-                        "the second."
-                    )
-                    % {"time": timezone.localtime(log.assessed_at).strftime("%H:%M")},
-                )
+            _repeated_hour_warning(self.request, form, log)
         else:
             messages.info(self.request, _("This log was already saved; it was not added twice."))
         _alerts_message(self.request, alerts_for_entry(log))
@@ -203,6 +207,7 @@ class LogAmendView(PermissionRequiredMixin, LogFormMixin, FormView):
             form.add_service_errors(error)
             return self.form_invalid(form)
         messages.success(self.request, _("Correction saved; the earlier version is kept."))
+        _repeated_hour_warning(self.request, form, amended)
         _alerts_message(self.request, alerts_for_entry(amended))
         _old_entry_warning(self.request, amended)
         return redirect(amended)

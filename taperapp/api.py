@@ -181,13 +181,11 @@ def body_too_large(request) -> bool:
     return length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
-def too_large_payload() -> dict:
-    return {
-        "detail": str(
-            _("The request body is too large (more than %(kib)s KiB).")
-            % {"kib": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
-        )
-    }
+def too_large_message() -> str:
+    return str(
+        _("The request body is too large (more than %(kib)s KiB).")
+        % {"kib": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024}
+    )
 
 
 class NormalizedDecimalField(serializers.DecimalField):

@@ -123,19 +123,19 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.http import HttpResponse, JsonResponse
-
-        from taperapp.api import body_too_large, too_large_payload
+        from taperapp.api import body_too_large, too_large_message
+        from taperapp.errors import refusal
 
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
             # A NUL in an address or a query reached PostgreSQL's text (a 500) before.
-            message = "The address contains a NUL character."
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=400)
-            return HttpResponse(message, status=400, content_type="text/plain")
+            return refusal(
+                request,
+                status=400,
+                title="This address is not valid",
+                message="The address contains a NUL character: open the page from the menu.",
+            )
         if body_too_large(request):
-            payload = too_large_payload()
-            if request.path.startswith("/api/"):
-                return JsonResponse(payload, status=413)
-            return HttpResponse(payload["detail"], status=413, content_type="text/plain")
+            return refusal(
+                request, status=413, title="Too much to save", message=too_large_message()
+            )
         return self.get_response(request)

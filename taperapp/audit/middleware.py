@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import HttpResponse, JsonResponse
+from taperapp.errors import refusal
 
 from . import services
 
@@ -14,16 +14,19 @@ logger = logging.getLogger(__name__)
 
 def audit_unavailable(request):
     """What is sent instead of a clinical response whose audit event could not be written
-    (fail closed): no PHI, a 503 the client may retry (writes are idempotent by submission id),
-    and a critical log line already written by services.record."""
-    message = (
-        "This request could not be recorded in the audit log, so its result is withheld. "
-        "Try again in a moment; if it persists, tell the administrator."
+    (fail closed): no PHI, a 503 the client may retry (a form or API submission saved already
+    is saved once), and a critical log line already written by services.record."""
+    response = refusal(
+        request,
+        status=503,
+        title="This page cannot be shown just now",
+        message=(
+            "Every look at a patient's record is logged, and the log could not be written, so "
+            "the page is withheld. Try again in a moment. If you were saving a form, go back "
+            "and check whether it was recorded: sending the same form again saves it only "
+            "once. If this keeps happening, tell the on-call administrator."
+        ),
     )
-    if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message}, status=503)
-    else:
-        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-store"
     response["Retry-After"] = "5"
     response["X-Request-ID"] = services.request_id(request)
