@@ -36,7 +36,8 @@ from knox.models import AuthToken  # noqa: E402
 
 from benchmarks.run import say  # noqa: E402
 from patients.models import Patient, PlanStatus, TaperPlan  # noqa: E402
-from symptoms import alert_services, scales, tasks  # noqa: E402
+from symptoms import scales  # noqa: E402
+from symptoms.alerts import evaluation, tasks  # noqa: E402
 from symptoms.models import (  # noqa: E402
     Alert,
     PatientEvaluation,
@@ -266,7 +267,7 @@ def b2_alert_latency(scene: Scene, rounds: int) -> dict:
 # --- B3 sweep ------------------------------------------------------------------------------------
 
 # The floor: one hand-written statement computing the due set of
-# alert_services.patients_due_for_evaluation in a single pass over the patients (LATERAL
+# evaluation.patients_due_for_evaluation in a single pass over the patients (LATERAL
 # top-1 probes on the same indexes). Both must return the same ids; the benchmark checks it.
 DUE_SET_SQL = """
 WITH hours AS (
@@ -313,7 +314,7 @@ def due_set_by_sql(now) -> set:
             DUE_SET_SQL,
             {
                 "default_hours": default_hours,
-                "epoch": alert_services._epoch(),
+                "epoch": evaluation.NEVER,
                 "now": now,
                 "acute_recent": now.date() - timedelta(days=default_hours // 24 + 60),
             },
@@ -374,16 +375,14 @@ def mark_stale(share: float) -> int:
     logs arriving while the broker was down would (the sweep's reason to exist)."""
     ids = list(Patient.objects.order_by("mrn").values_list("pk", flat=True))
     stale = ids[:: max(1, round(1 / share))]
-    PatientEvaluation.objects.filter(patient_id__in=stale).update(
-        data_seen_at=alert_services._epoch()
-    )
+    PatientEvaluation.objects.filter(patient_id__in=stale).update(data_seen_at=evaluation.NEVER)
     return len(stale)
 
 
 def b3_sweep(worker: Worker, repeats: int, stale_share: float, out: Path | None) -> dict:
     made_stale = mark_stale(stale_share)
     now = timezone.now()
-    by_service = alert_services.patients_due_for_evaluation(now)
+    by_service = evaluation.patients_due_for_evaluation(now)
     by_sql = due_set_by_sql(now)
     if set(by_service) != by_sql:
         raise SystemExit(
@@ -393,7 +392,7 @@ def b3_sweep(worker: Worker, repeats: int, stale_share: float, out: Path | None)
     for _ in range(repeats):
         started = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
-            alert_services.patients_due_for_evaluation(now)
+            evaluation.patients_due_for_evaluation(now)
         service_times.append(time.perf_counter() - started)
         service_queries = len(queries)
         started = time.perf_counter()
@@ -405,7 +404,7 @@ def b3_sweep(worker: Worker, repeats: int, stale_share: float, out: Path | None)
     # per due patient; then the time until the workers have evaluated them all.
     with MemoryWatch(worker.pid) as memory:
         started, started_at = time.perf_counter(), timezone.now()
-        queued = tasks.sweep.apply_async(ignore_result=False).get(timeout=280)
+        queued = tasks.sweep_task.apply_async(ignore_result=False).get(timeout=280)
         sweep_task_s = time.perf_counter() - started
         wait_for(
             lambda: (
@@ -446,7 +445,7 @@ def profile_sweep(out: Path) -> str:
     mark_stale(0.1)
     profiler = Profiler(interval=0.0005)
     profiler.start()
-    tasks.sweep()
+    tasks.sweep_task()
     profiler.stop()
     drain(celery_app, timeout=1800)
     path = out / "profile-sweep.txt"
@@ -610,24 +609,24 @@ def _ingest(scene: Scene, clients: int, per_client: int, port: int) -> dict:
 def b5_evaluation(scene: Scene, repeats: int) -> dict:
     patient = scene.timeline_patient
     year = SymptomLog.objects.filter(patient=patient, status="current")
-    alert_services.evaluate_patient(patient.pk)  # warm
+    evaluation.evaluate_patient(patient.pk)  # warm
     with CaptureQueriesContext(connection) as queries:
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
     evaluations, reads = [], []
     for _ in range(repeats):
         started = time.perf_counter()
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
         evaluations.append(time.perf_counter() - started)
         started = time.perf_counter()
         list(year.all())
         reads.append(time.perf_counter() - started)
-    evaluation, floor = summary(evaluations), summary(reads)
+    evaluated, floor = summary(evaluations), summary(reads)
     return {
         "patient_logs": year.count(),
         "queries": len(queries),
-        "evaluate_patient": evaluation,
+        "evaluate_patient": evaluated,
         "read_logs_once_floor": floor,
-        "p50_ratio": ratio(evaluation["p50_ms"], floor["p50_ms"]),
+        "p50_ratio": ratio(evaluated["p50_ms"], floor["p50_ms"]),
     }
 
 

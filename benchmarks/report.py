@@ -164,7 +164,7 @@ def render(figures: dict) -> str:
         f"every new log. Statuses: {ingest['statuses']}. The floor inserts the same rows with "
         "`Model.save()` from the same number of threads, one transaction per row.",
         "- **B5**: the rules read the last "
-        "21 days (`rules.LOOKBACK_DAYS`), so a year of logs costs no more than a month.",
+        "21 days (`LOOKBACK_DAYS`), so a year of logs costs no more than a month.",
         "",
     ]
     profiles = [path for path in (pages.get("profile"), sweep.get("profile")) if path]

@@ -1,10 +1,9 @@
 from django.contrib import admin
 
+from patients.models import DiazepamEquivalence, Medication, MedicationStrength, Patient, TaperPlan
+from patients.selectors import clinicians_for_user_clinics, patients_visible_to
 from taperapp.accounts.admin import ClinicScopedAdminMixin
 from taperapp.admin_site import ReadOnlyAdminMixin
-
-from .models import DiazepamEquivalence, Medication, MedicationStrength, Patient, TaperPlan
-from .selectors import clinicians_for_user_clinics, patients_visible_to
 
 
 @admin.register(Patient)

@@ -5,15 +5,13 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from symptoms.api import PatientLogsMixin
+from patients.filters import PatientFilter, PatientStatusFilter
+from patients.models import Patient
+from patients.plans.api import PatientPlansMixin
+from patients.selectors import clinicians_for_user_clinics, patient_detail, patient_list
+from patients.services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
 from taperapp.accounts.selectors import clinics_for_user
 from taperapp.audit import services as audit
-
-from .filters import PatientFilter, PatientStatusFilter
-from .models import Patient
-from .plan_api import PatientPlansMixin
-from .selectors import clinicians_for_user_clinics, patient_detail, patient_list
-from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
 
 
 class ScopedClinicField(serializers.SlugRelatedField):
@@ -96,14 +94,15 @@ class DischargeSerializer(serializers.Serializer):
 
 class PatientViewSet(
     PatientPlansMixin,
-    PatientLogsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Patients of the caller's clinics. No delete: patients leave by discharge."""
+    """Patients of the caller's clinics. No delete: patients leave by discharge. The nested
+    symptom-log route is added where the apps meet (taperapp.urls): patients never import
+    symptoms."""
 
     serializer_class = PatientSerializer
     filterset_class = PatientStatusFilter
@@ -118,8 +117,6 @@ class PatientViewSet(
         "taper_plans:get": ["patients.view_patient", "patients.view_taperplan"],
         "taper_plans:post": ["patients.view_patient", "patients.add_taperplan"],
         "timeline": ["patients.view_patient"],
-        "symptom_logs:get": ["patients.view_patient", "symptoms.view_symptomlog"],
-        "symptom_logs:post": ["patients.view_patient", "symptoms.add_symptomlog"],
     }
 
     def get_queryset(self):

@@ -7,7 +7,7 @@ class PatientsConfig(AppConfig):
     verbose_name = "Patients and taper plans"
 
     def ready(self):
-        from .catalogue import seed_after_migrate
+        from patients.catalogue import seed_after_migrate
 
         # Also after a test flush: the catalogue is reference data, never empty.
         post_migrate.connect(seed_after_migrate, sender=self, dispatch_uid="patients.catalogue")

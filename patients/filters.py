@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Patient
+from patients.models import Patient
 
 
 class PatientFilter(django_filters.FilterSet):

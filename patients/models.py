@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patients.plans.generator import PlanMethod
+from patients.plans.timeline import PlanFacts, StepFact
 from taperapp import history
 from taperapp.accounts.models import Clinic
 
@@ -322,12 +324,6 @@ class PlanStatus(models.TextChoices):
     STOPPED = "stopped", _("Stopped")
 
 
-class PlanMethod(models.TextChoices):
-    PERCENT = "percent", _("Percent of the current dose (hyperbolic)")
-    FIXED = "fixed", _("Fixed mg per step")
-    CUSTOM = "custom", _("Custom steps")
-
-
 RUNNING_STATUSES = [PlanStatus.ACTIVE, PlanStatus.ON_HOLD]
 
 
@@ -426,8 +422,6 @@ class TaperPlan(models.Model):
 
     def facts(self):
         """The timeline's view of this plan (needs current_revision with steps prefetched)."""
-        from .timeline import PlanFacts, StepFact
-
         steps = self.current_revision.steps.all() if self.current_revision else []
         if self.status == PlanStatus.STOPPED and (
             self.activated_at is None

@@ -5,10 +5,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from patients.models import Patient
 from taperapp.accounts.models import Clinic, User
 from taperapp.accounts.selectors import clinics_for_user
-
-from .models import Patient
 
 # Fields a create or edit may set. Status and discharge fields change only through discharge.
 EDITABLE_FIELDS = (

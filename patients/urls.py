@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import plan_views, views
+from patients import views
 
 app_name = "patients"
 urlpatterns = [
@@ -10,6 +10,4 @@ urlpatterns = [
     path("<uuid:pk>/edit/", views.PatientFormView.as_view(), name="edit"),
     path("<uuid:pk>/history/", views.PatientHistoryView.as_view(), name="history"),
     path("<uuid:pk>/discharge/", views.PatientDischargeView.as_view(), name="discharge"),
-    path("<uuid:pk>/plans/new/", plan_views.PlanCreateView.as_view(), name="plan_create"),
-    path("<uuid:pk>/plans/preview/", plan_views.PlanPreviewView.as_view(), name="plan_preview"),
 ]

@@ -6,19 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView
 
+from patients.plans import risk
+from patients.filters import PatientFilter
+from patients.forms import DischargeForm, PatientForm
+from patients.plans.selectors import patient_timeline, plans_with_steps
+from patients.selectors import patient_detail, patient_list, patients_visible_to
+from patients.services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
 from taperapp.audit import services as audit
-
-from . import risk
-from .filters import PatientFilter
-from .forms import DischargeForm, PatientForm
-from .selectors import (
-    patient_detail,
-    patient_list,
-    patient_timeline,
-    patients_visible_to,
-    plans_with_steps,
-)
-from .services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
 
 
 class PatientListView(PermissionRequiredMixin, ListView):

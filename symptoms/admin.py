@@ -1,9 +1,8 @@
 from django.contrib import admin
 
 from patients.selectors import patients_visible_to
+from symptoms.models import AlertThresholds, SeverityBands, SymptomLog
 from taperapp.admin_site import ReadOnlyAdminMixin
-
-from .models import AlertThresholds, SeverityBands, SymptomLog
 
 
 @admin.register(SeverityBands)

@@ -8,13 +8,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from taperapp.api import InstantField, NormalizedDecimalField, ReasonSerializer
-
-from . import scales
-from .alert_services import alerts_for_entry
-from .models import Consciousness, SymptomLog
-from .selectors import current_logs, log_detail
-from .services import (
+from symptoms import scales
+from symptoms.models import Consciousness, SymptomLog
+from symptoms.selectors import current_logs, log_detail
+from symptoms.services import (
     FLAG_FIELDS,
     OBSERVATION_FIELDS,
     VITAL_FIELDS,
@@ -23,6 +20,8 @@ from .services import (
     symptom_log_record,
     symptom_log_void,
 )
+from symptoms.signals import alerts_raised_by
+from taperapp.api import InstantField, NormalizedDecimalField, ReasonSerializer
 
 
 class ItemsField(serializers.DictField):
@@ -215,6 +214,11 @@ class AmendSerializer(SymptomLogSerializer):
 class PatientLogsMixin:
     """GET|POST /api/v1/patients/{id}/symptom-logs/ on the patient endpoint."""
 
+    log_permissions = {
+        "symptom_logs:get": ["patients.view_patient", "symptoms.view_symptomlog"],
+        "symptom_logs:post": ["patients.view_patient", "symptoms.add_symptomlog"],
+    }
+
     @extend_schema(
         methods=["GET"],
         responses=SymptomLogSerializer(many=True),
@@ -245,7 +249,7 @@ class PatientLogsMixin:
             submission_key=body.validated_data.get("submission_key"),
         )
         return Response(
-            SavedLogSerializer(log, context={"alerts": alerts_for_entry(log)}).data,
+            SavedLogSerializer(log, context={"alerts": alerts_raised_by(log)}).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
@@ -284,7 +288,7 @@ class SymptomLogViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             submission_key=key,
         )
         return Response(
-            SavedLogSerializer(amended, context={"alerts": alerts_for_entry(amended)}).data,
+            SavedLogSerializer(amended, context={"alerts": alerts_raised_by(amended)}).data,
             status=status.HTTP_200_OK if retried else status.HTTP_201_CREATED,
         )
 

@@ -6,13 +6,4 @@ class SymptomsConfig(AppConfig):
     verbose_name = "Symptoms and alerts"
 
     def ready(self):
-        from patients.signals import plan_changed
-
-        from .tasks import enqueue, evaluate_patient
-
-        def reevaluate(sender, patient_id, **kwargs):
-            enqueue(evaluate_patient, str(patient_id))
-
-        plan_changed.connect(
-            reevaluate, dispatch_uid="symptoms.reevaluate_on_plan_change", weak=False
-        )
+        from symptoms.alerts import receivers  # noqa: F401 (logs and plans wake the alerts)

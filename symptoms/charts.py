@@ -9,11 +9,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from patients.models import PlanStatus
-from patients.timeline import Phase, timeline_on
-
-from . import scales
-from .models import SeverityBands
-from .services import VITAL_FIELDS
+from patients.plans.timeline import Phase, timeline_on
+from symptoms import scales
+from symptoms.models import SeverityBands
+from symptoms.services import VITAL_FIELDS
 
 
 def _dose_series(plans, start, end):
@@ -52,7 +51,7 @@ def _phase_bands(plans, start, end):
             bands.append(
                 {
                     "phase": phase,
-                    "label": Phase.LABELS[phase],
+                    "label": Phase(phase).label,
                     "start": day.isoformat(),
                     "end": day.isoformat(),
                 }

@@ -8,7 +8,11 @@ systolic >= 180 ...) belong to the alert rules, not here.
 
 from decimal import Decimal
 
-from patients.clinical import POST_REDUCTION_WINDOW_DAYS
+from patients.plans.clinical import (
+    MAX_REDUCTION_PERCENT_PER_WINDOW,
+    PACE_WINDOW_DAYS,
+    POST_REDUCTION_WINDOW_DAYS,
+)
 
 # field: (possible min, possible max, usual min, usual max, unit)
 VITAL_LIMITS = {
@@ -22,6 +26,17 @@ VITAL_LIMITS = {
 
 # A log may be dated this far ahead of the server clock (devices and tablets drift).
 CLOCK_SKEW_MINUTES = 5
+
+# --- Alert look-back windows: how far back the alert rules read logs.
+# Rules read logs assessed this far back: the longest window (the baseline before a cut plus
+# the week after it), with room. Flag rules (seizure, confusion, suicidality) raise any flagged
+# log of this window that has not raised its alert yet, however late it was entered: a seizure
+# must reach a clinician even when it is typed in a week later.
+LOOKBACK_DAYS = 21
+# Rules about the patient's state (scores, vital signs, signs of seizure risk, doses taken)
+# raise on logs assessed within this many days: a late entry of the past week is still news
+# for the team; an older one is history, shown on the timeline but not alerted [site policy].
+STATE_LOOKBACK_DAYS = 7
 
 # A patient in the tapering or acute phase is "due" when not assessed today.
 DUE_PHASES = ("tapering", "acute")
@@ -51,8 +66,8 @@ ALERT_DEFAULTS = {
     # No log for 36 h in the tapering or acute phase [site policy].
     "missed_log_hours": 36,
     # A plan cutting more than 25% within 14 days [confirmed: 2025 Joint Guideline pace].
-    "taper_pace_percent": Decimal("25"),
-    "taper_pace_days": 14,
+    "taper_pace_percent": MAX_REDUCTION_PERCENT_PER_WINDOW,
+    "taper_pace_days": PACE_WINDOW_DAYS,
     # Seizure risk: rising autonomic or perceptual signs in a patient with risk factors
     # (domain.md §5, SA Health, WikiTox [confirmed]): tremor or visual disturbance scored at
     # least this much and above the patient's own baseline, or pulse above this [site policy].

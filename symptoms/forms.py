@@ -5,11 +5,10 @@ from datetime import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from symptoms import clinical, scales
+from symptoms.models import NOTES_MAX_CHARS, Consciousness, SymptomLog
+from symptoms.services import LogEntry
 from taperapp.errors import Conflict
-
-from . import clinical, scales
-from .models import NOTES_MAX_CHARS, Consciousness, SymptomLog
-from .services import LogEntry
 
 SCORE_CHOICES = [(value, str(value)) for value in range(scales.MIN_SCORE, scales.MAX_SCORE + 1)]
 

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from patients.models import Patient
-from patients.timeline import Phase
+from patients.plans.timeline import Phase
+from symptoms import clinical, scales
 from taperapp import history
-
-from . import clinical, scales
 
 
 class SeverityBands(models.Model):
@@ -175,9 +174,9 @@ class SymptomLog(models.Model):
     total = models.PositiveSmallIntegerField(_("CIWA-B total"), null=True, blank=True)
     # NULL, not "": an event-only log has no band at all, and the API says so with null.
     severity = models.CharField(  # noqa: DJ001
-        _("severity"), max_length=12, choices=scales.Severity.CHOICES, null=True, blank=True
+        _("severity"), max_length=12, choices=scales.SEVERITY_CHOICES, null=True, blank=True
     )
-    phase = models.CharField(_("phase"), max_length=16, choices=Phase.CHOICES)
+    phase = models.CharField(_("phase"), max_length=16, choices=Phase.choices)
     day_in_phase = models.PositiveIntegerField(_("day in phase"), null=True, blank=True)
 
     status = models.CharField(max_length=10, choices=LogStatus.choices, default=LogStatus.CURRENT)
@@ -238,7 +237,7 @@ class SymptomLog(models.Model):
                             (F(code) for code in scales.ITEM_CODES[1:]), F(scales.ITEM_CODES[0])
                         )
                     )
-                    & Q(severity__in=scales.Severity.ORDER)
+                    & Q(severity__in=[band.value for band in scales.Severity])
                     & Q(items_not_assessed_reason="")
                 )
                 | (
@@ -253,7 +252,7 @@ class SymptomLog(models.Model):
                 name="log_consciousness_valid",
             ),
             models.CheckConstraint(
-                condition=Q(phase__in=[code for code, _label in Phase.CHOICES]),
+                condition=Q(phase__in=Phase.values),
                 name="log_phase_valid",
             ),
             models.CheckConstraint(condition=Q(source__in=Source.values), name="log_source_valid"),
@@ -308,7 +307,7 @@ class SymptomLog(models.Model):
 
     @property
     def news2(self):
-        from .news2 import news2_score
+        from symptoms.news2 import news2_score
 
         return news2_score(self)
 
@@ -403,6 +402,12 @@ class AlertThresholds(models.Model):
 
     def __str__(self):
         return f"Alert thresholds of {self.clinic}"
+
+    @classmethod
+    def for_clinic(cls, clinic) -> "AlertThresholds":
+        """The clinic's thresholds, or the defaults (unsaved) until an admin sets them: reading
+        them never writes."""
+        return cls.objects.filter(clinic=clinic).first() or cls(clinic=clinic)
 
 
 class AlertSeverity(models.TextChoices):
@@ -530,7 +535,7 @@ class Alert(models.Model):
         return f"{self.get_rule_display()} ({self.severity}) for {self.patient}"
 
     def get_absolute_url(self):
-        return reverse("symptoms:alert_detail", kwargs={"pk": self.pk})
+        return reverse("alerts:detail", kwargs={"pk": self.pk})
 
     @property
     def is_unresolved(self) -> bool:

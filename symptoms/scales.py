@@ -1,7 +1,7 @@
 """The CIWA-B scale, defined once (domain.md §4; Busto, Sykora, Sellers, J Clin Psychopharmacol
 1989;9:412-6): item codes (design §4), wording, each item's own 0-4 anchors and which items the
 clinician observes. The entry form, validation, scoring, the API and chart labels all read this
-module. Pure Python: no Django imports.
+module. Pure Python: no Django imports (the model reads its choices from ``Severity``).
 
 Scoring direction
 -----------------
@@ -47,6 +47,8 @@ Sources: what was checked and what was not
 """
 
 from dataclasses import dataclass
+
+from enum import StrEnum
 
 MIN_SCORE = 0
 MAX_SCORE = 4
@@ -359,22 +361,26 @@ PATIENT_RATED_CODES = tuple(item.code for item in ITEMS if not item.observed)
 MAX_TOTAL = MAX_SCORE * len(ITEMS)  # 80
 
 
-class Severity:
+class Severity(StrEnum):
+    """CIWA-B severity bands, mildest first (the order is the members' order). A standard-library
+    enum, so this module stays free of Django; ``choices`` gives a model field its choices."""
+
     NONE = "none"
     MILD = "mild"
     MODERATE = "moderate"
     SEVERE = "severe"
     VERY_SEVERE = "very_severe"
 
-    ORDER = (NONE, MILD, MODERATE, SEVERE, VERY_SEVERE)
-    LABELS = {
-        NONE: "none",
-        MILD: "mild",
-        MODERATE: "moderate",
-        SEVERE: "severe",
-        VERY_SEVERE: "very severe",
-    }
-    CHOICES = list(LABELS.items())
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(band.value, band.label) for band in cls]
+
+
+SEVERITY_CHOICES = Severity.choices()  # for model fields and the OpenAPI enum
 
 
 # Bands in common use: 1-20 mild, 21-40 moderate, 41-60 severe, 61-80 very severe
@@ -393,7 +399,7 @@ def severity_for(total_score: int, starts: dict[str, int] | None = None) -> str:
     for code in (Severity.MILD, Severity.MODERATE, Severity.SEVERE, Severity.VERY_SEVERE):
         if total_score >= starts[code]:
             band = code
-    return band
+    return str(band)
 
 
 def validate_items(items) -> dict[str, str]:

@@ -26,20 +26,18 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from patients.models import Patient, PlanStatus
-from patients.selectors import (
+from patients.plans.selectors import (
     annotate_day_in_phase,
     annotate_timeline,
     patient_timeline,
-    patients_visible_to,
     timeline_plans_prefetch,
 )
-from patients.timeline import timeline_on
+from patients.plans.timeline import timeline_on
+from patients.selectors import patients_visible_to
+from symptoms import clinical
+from symptoms.models import SEVERITY_RANK, UNRESOLVED, Alert, AlertThresholds, LogStatus, SymptomLog
 from taperapp.accounts.models import User
 from taperapp.accounts.selectors import clinic_ids_for_user, clinics_for_user
-
-from . import clinical
-from .alert_services import thresholds_for
-from .models import SEVERITY_RANK, UNRESOLVED, Alert, LogStatus, SymptomLog
 
 RANK_SEVERITY = {rank: code for code, rank in SEVERITY_RANK.items()}
 
@@ -170,7 +168,7 @@ def timeline_page(*, user: User, patient_id, log_page=1) -> dict:
         "today": today,
         "timeline": patient_timeline(patient, today, patient.timeline_plans),
         "reductions": reduction_responses(
-            patient.timeline_plans, current, zone, today, thresholds_for(patient.clinic)
+            patient.timeline_plans, current, zone, today, AlertThresholds.for_clinic(patient.clinic)
         ),
     }
 

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients.models import Patient
-from patients.selectors import patient_timeline
-from patients.tapering import dose_problem
+from patients.plans.generator import dose_problem
+from patients.plans.selectors import patient_timeline
+from symptoms import clinical, scales
+from symptoms.models import NOTES_MAX_CHARS, Consciousness, LogStatus, SeverityBands, SymptomLog
+from symptoms.signals import log_changed
 from taperapp.accounts.models import User
 from taperapp.errors import Conflict
-
-from . import clinical, scales
-from .models import NOTES_MAX_CHARS, Consciousness, LogStatus, SeverityBands, SymptomLog
 
 VITAL_FIELDS = tuple(clinical.VITAL_LIMITS)
 FLAG_FIELDS = ("seizure", "hallucinations", "confusion", "suicidal_ideation")
@@ -275,10 +275,8 @@ def symptom_log_record(
 
 
 def _reevaluate(patient: Patient) -> None:
-    """Queue the alert rules for this patient once the transaction commits."""
-    from .tasks import enqueue, evaluate_patient
-
-    enqueue(evaluate_patient, str(patient.pk))
+    """Announce the change: the alerts evaluate this patient once the transaction commits."""
+    log_changed.send(sender=SymptomLog, patient_id=patient.pk)
 
 
 def _lock_current(log: SymptomLog) -> SymptomLog:

@@ -14,15 +14,20 @@ from django.views.decorators.http import require_POST
 from django.views.generic import FormView, TemplateView
 
 from patients.selectors import patients_visible_to
+from symptoms import clinical, scales
+from symptoms.charts import timeline_chart_data
+from symptoms.forms import SymptomLogForm, VoidForm
+from symptoms.models import SeverityBands, SymptomLog
+from symptoms.selectors import (
+    WORKLIST_SORT_NAMES,
+    log_detail,
+    planned_doses,
+    timeline_page,
+    worklist,
+)
+from symptoms.services import symptom_log_amend, symptom_log_record, symptom_log_void
+from symptoms.signals import alerts_raised_by
 from taperapp.accounts.roles import Role, role_names
-
-from . import rules, scales
-from .alert_services import alerts_for_entry
-from .charts import timeline_chart_data
-from .forms import SymptomLogForm, VoidForm
-from .models import SeverityBands, SymptomLog
-from .selectors import WORKLIST_SORT_NAMES, log_detail, planned_doses, timeline_page, worklist
-from .services import symptom_log_amend, symptom_log_record, symptom_log_void
 
 
 def _log_words(log) -> str:
@@ -32,7 +37,7 @@ def _log_words(log) -> str:
         }
     return _("CIWA-B %(total)s (%(band)s)") % {
         "total": log.total,
-        "band": scales.Severity.LABELS[log.severity],
+        "band": scales.Severity(log.severity).label,
     }
 
 
@@ -72,7 +77,7 @@ def _old_entry_warning(request, log) -> None:
     """A log assessed before the alert rules' look-back is kept and charted but raises no
     alert: say so to the person who entered it, so they review it themselves."""
     age = timezone.now() - log.assessed_at
-    if age <= timedelta(days=rules.STATE_LOOKBACK_DAYS):
+    if age <= timedelta(days=clinical.STATE_LOOKBACK_DAYS):
         return
     messages.warning(
         request,
@@ -83,8 +88,8 @@ def _old_entry_warning(request, log) -> None:
         )
         % {
             "days": age.days,
-            "state": rules.STATE_LOOKBACK_DAYS,
-            "events": rules.LOOKBACK_DAYS,
+            "state": clinical.STATE_LOOKBACK_DAYS,
+            "events": clinical.LOOKBACK_DAYS,
         },
     )
 
@@ -161,7 +166,7 @@ class LogCreateView(PermissionRequiredMixin, LogFormMixin, FormView):
             _repeated_hour_warning(self.request, form, log)
         else:
             messages.info(self.request, _("This log was already saved; it was not added twice."))
-        _alerts_message(self.request, alerts_for_entry(log))
+        _alerts_message(self.request, alerts_raised_by(log))
         _old_entry_warning(self.request, log)
         return redirect("symptoms:timeline", pk=self.patient.pk)
 
@@ -208,7 +213,7 @@ class LogAmendView(PermissionRequiredMixin, LogFormMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("Correction saved; the earlier version is kept."))
         _repeated_hour_warning(self.request, form, amended)
-        _alerts_message(self.request, alerts_for_entry(amended))
+        _alerts_message(self.request, alerts_raised_by(amended))
         _old_entry_warning(self.request, amended)
         return redirect(amended)
 

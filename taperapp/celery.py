@@ -3,43 +3,22 @@
 Broker from CELERY_BROKER_URL: Redis in production, kombu's filesystem transport by default so
 the run command needs no broker server. Periodic schedules are stored by django-celery-beat.
 
-Every task of this project is queued only after the surrounding database transaction commits
-(``AfterCommitTask``): a worker must never look for a row that is not committed yet, and a
-rolled-back change must never trigger work.
+Application code queues tasks only through ``taperapp.jobs.enqueue``, which waits for the
+surrounding transaction to commit; tasks are thin wrappers that take ids and call services.
 """
 
 import os
 from pathlib import Path
 
-from celery import Celery, Task
-from django.db import transaction
+from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "taperapp.settings.local")
 
 
-class AfterCommitTask(Task):
-    """A task whose ``delay``/``apply_async`` waits for the current transaction to commit.
-
-    Outside a transaction it is sent at once. Inside one it is handed to
-    ``transaction.on_commit`` and returns None: the caller cannot wait on a result that
-    depends on a commit that has not happened.
-    """
-
-    abstract = True
-
-    def apply_async(self, args=None, kwargs=None, **options):
-        connection = transaction.get_connection()
-        if connection.in_atomic_block:
-            transaction.on_commit(
-                lambda: super(AfterCommitTask, self).apply_async(args, kwargs, **options)
-            )
-            return None
-        return super().apply_async(args, kwargs, **options)
-
-
-app = Celery("taperapp", task_cls=AfterCommitTask)
+app = Celery("taperapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks()
+# The alert jobs live in a sub-package of the symptoms app, beside the alert services they call.
+app.autodiscover_tasks(lambda: ["symptoms.alerts"])
 
 # Every periodic job, in one place (django-celery-beat stores and runs them; exactly one beat).
 app.conf.beat_schedule = {

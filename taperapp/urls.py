@@ -3,16 +3,27 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from patients.api import PatientViewSet
-from patients.plan_api import MedicationViewSet, TaperPlanViewSet
-from symptoms.alert_api import AlertViewSet
-from symptoms.api import SymptomLogViewSet
+from patients import api as patients_api
+from patients.plans.api import MedicationViewSet, TaperPlanViewSet
+from symptoms.alerts.api import AlertViewSet
+from symptoms.api import PatientLogsMixin, SymptomLogViewSet
 from taperapp.audit.api import AuditEventViewSet
 from taperapp.routers import Router
 
 from . import views
 from .accounts import mfa, tokens
 from .accounts.passwords import HardenedPasswordChangeView, ThrottledAuthenticationForm
+
+
+class PatientViewSet(PatientLogsMixin, patients_api.PatientViewSet):
+    """The patient endpoint with its nested /symptom-logs/ route, composed here where the apps
+    meet, so that the patients app never imports the symptoms app."""
+
+    required_permissions = {
+        **patients_api.PatientViewSet.required_permissions,
+        **PatientLogsMixin.log_permissions,
+    }
+
 
 router = Router()
 router.register("patients", PatientViewSet, basename="patient")
@@ -48,8 +59,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(accounts_urls)),
     path("patients/", include("patients.urls")),
-    path("plans/", include("patients.plan_urls")),
-    path("alerts/", include("symptoms.alert_urls")),
+    path("plans/", include("patients.plans.urls")),
+    path("alerts/", include("symptoms.alerts.urls")),
     path("", include("symptoms.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(router.urls)),

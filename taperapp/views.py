@@ -22,7 +22,7 @@ def home(request):
     (counts only, no PHI)."""
     roles = role_names(request.user)
     if Role.STAFF in roles and Role.CLINICIAN not in roles:
-        from symptoms.alert_views import dashboard
+        from symptoms.alerts.views import dashboard
 
         return dashboard(request)
     if Role.CLINICIAN in roles:

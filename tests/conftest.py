@@ -5,6 +5,7 @@ user with no role."""
 import pytest
 from rest_framework.test import APIClient
 
+from taperapp import jobs
 from tests.factories import ClinicFactory, PatientFactory, UserFactory
 
 
@@ -105,12 +106,10 @@ def api_for():
 
 @pytest.fixture(autouse=True)
 def broker_backoff_cleared():
-    """A test that stopped the broker leaves no back-off for the next (symptoms.tasks)."""
-    from symptoms import tasks
-
-    tasks._broker_down_until = 0.0
+    """A test that stopped the broker leaves no back-off for the next (taperapp.jobs)."""
+    jobs.reset_backoff()
     yield
-    tasks._broker_down_until = 0.0
+    jobs.reset_backoff()
 
 
 # --- PostgreSQL as the app's least-privilege role (.ci/run sets TAPERAPP_TEST_AS_APP_ROLE) -----

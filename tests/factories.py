@@ -74,8 +74,8 @@ def make_plan(
     from datetime import date
     from decimal import Decimal
 
-    from patients import plan_services
     from patients.models import Medication
+    from patients.plans import services as plan_services
 
     medication = Medication.objects.get(code=code)
     by = by or patient.primary_clinician or patient.created_by
@@ -102,12 +102,12 @@ def make_seizure_alert(patient, by, *, minutes_ago=60, total=22):
 
     from django.utils import timezone
 
-    from symptoms import alert_services
+    from symptoms.alerts import evaluation
     from symptoms.models import Alert
     from symptoms.scales import items_for_total
     from symptoms.services import LogEntry, symptom_log_record
 
-    with mock.patch("symptoms.tasks.enqueue"):
+    with mock.patch("taperapp.jobs.enqueue"):
         symptom_log_record(
             patient=patient,
             entry=LogEntry(
@@ -117,5 +117,5 @@ def make_seizure_alert(patient, by, *, minutes_ago=60, total=22):
             ),
             recorded_by=by,
         )
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
     return Alert.objects.get(patient=patient, rule="seizure")

@@ -4,7 +4,7 @@ patient's history as symptoms/rules.py reads them."""
 import itertools
 from datetime import UTC, datetime, timedelta
 
-from symptoms import rules
+from symptoms.alerts import rules
 from symptoms.models import AlertThresholds
 from symptoms.scales import items_for_total
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from symptoms import alert_services, notifications
+from symptoms.alerts import evaluation, notifications, workflow
 from symptoms.models import Alert, AlertEvent
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
@@ -30,14 +30,14 @@ def log(patient, user, total=10, minutes_ago=30, **fields):
 @pytest.fixture
 def no_queue():
     """Capture what would be sent to the broker (the pipeline tests use a real worker)."""
-    with mock.patch("symptoms.tasks.enqueue") as enqueue:
+    with mock.patch("taperapp.jobs.enqueue") as enqueue:
         yield enqueue
 
 
 @pytest.fixture
 def seizure_alert(patient, clinician, no_queue):
     log(patient, clinician, total=22, seizure=True)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     return Alert.objects.get(patient=patient, rule="seizure")
 
 
@@ -46,9 +46,7 @@ def test_a_seizure_log_opens_a_critical_alert_with_evidence(seizure_alert, no_qu
     assert seizure_alert.evidence["logs"][0]["flags"] == ["seizure"]
     assert seizure_alert.events.get().kind == "opened"
     assert [
-        call.args[1:]
-        for call in no_queue.call_args_list
-        if call.args[0].name == "symptoms.notify_alert"
+        call.args[1:] for call in no_queue.call_args_list if call.args[0] == "symptoms.notify_alert"
     ] == [(str(seizure_alert.pk), "opened")]
 
 
@@ -71,9 +69,9 @@ def test_staff_home_is_the_dashboard_with_the_alert(client_for, staff, seizure_a
 def test_outsiders_get_404_and_admins_cannot_act(
     client_for, api_for, outsider, admin_user, seizure_alert
 ):
-    url = reverse("symptoms:alert_detail", kwargs={"pk": seizure_alert.pk})
+    url = reverse("alerts:detail", kwargs={"pk": seizure_alert.pk})
     assert client_for(outsider).get(url).status_code == 404
-    ack = reverse("symptoms:alert_acknowledge", kwargs={"pk": seizure_alert.pk})
+    ack = reverse("alerts:acknowledge", kwargs={"pk": seizure_alert.pk})
     assert client_for(outsider).post(ack).status_code == 404
     assert client_for(admin_user).post(ack).status_code == 403
     api = reverse("alert-acknowledge", kwargs={"pk": seizure_alert.pk})
@@ -86,7 +84,7 @@ def test_outsiders_get_404_and_admins_cannot_act(
 def test_acknowledge_in_place_then_a_second_acknowledgement_gets_a_message(
     client_for, staff, clinician, seizure_alert
 ):
-    url = reverse("symptoms:alert_acknowledge", kwargs={"pk": seizure_alert.pk})
+    url = reverse("alerts:acknowledge", kwargs={"pk": seizure_alert.pk})
     first = client_for(staff).post(url, HTTP_HX_REQUEST="true")
     assert first.status_code == 200 and "<tr" in first.content.decode()
     second = client_for(clinician).post(url, HTTP_HX_REQUEST="true")
@@ -102,9 +100,9 @@ def test_two_people_acknowledging_at_once_one_wins(riverside):
     staff = UserFactory(username="ack1", role="Staff", clinic=riverside)
     nurse = UserFactory(username="ack2", role="Staff", clinic=riverside)
     patient = PatientFactory(clinic=riverside)
-    with mock.patch("symptoms.tasks.enqueue"):
+    with mock.patch("taperapp.jobs.enqueue"):
         log(patient, staff, total=22, seizure=True)
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient)
     barrier, results = threading.Barrier(2), []
 
@@ -113,7 +111,7 @@ def test_two_people_acknowledging_at_once_one_wins(riverside):
 
         barrier.wait()
         try:
-            alert_services.alert_acknowledge(alert=alert, by=user)
+            workflow.alert_acknowledge(alert=alert, by=user)
             results.append("won")
         except ValidationError as error:
             results.append(error.messages[0])
@@ -152,7 +150,7 @@ def test_assign_snooze_resolve_and_dismiss(
     kinds = list(seizure_alert.events.values_list("kind", flat=True))
     assert kinds == ["opened", "assigned", "snoozed", "resolved"]
     # The same seizure log does not reopen the alert it already raised.
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert Alert.objects.filter(patient=patient, rule="seizure").count() == 1
 
 
@@ -186,21 +184,19 @@ def test_dashboard_filters_ignore_unknown_values(client_for, staff, seizure_aler
 
 
 def test_snooze_expiry_returns_the_alert_when_the_cause_holds(seizure_alert, staff):
-    alert_services.alert_snooze(alert=seizure_alert, by=staff, minutes=30, reason="Settling")
-    assert alert_services.expire_snoozes(timezone.now() + timedelta(minutes=31)) == [
-        seizure_alert.pk
-    ]
+    workflow.alert_snooze(alert=seizure_alert, by=staff, minutes=30, reason="Settling")
+    assert workflow.expire_snoozes(timezone.now() + timedelta(minutes=31)) == [seizure_alert.pk]
     seizure_alert.refresh_from_db()
     assert seizure_alert.status == "open"
 
 
 def test_snooze_expiry_resolves_when_the_cause_has_gone(patient, clinician, staff, no_queue):
     log(patient, clinician, total=10, minutes_ago=60, heart_rate=130)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(rule="vital_signs")
-    alert_services.alert_snooze(alert=alert, by=staff, minutes=30, reason="Recheck")
+    workflow.alert_snooze(alert=alert, by=staff, minutes=30, reason="Recheck")
     log(patient, clinician, total=8, minutes_ago=5, heart_rate=80)
-    alert_services.expire_snoozes(timezone.now() + timedelta(minutes=31))
+    workflow.expire_snoozes(timezone.now() + timedelta(minutes=31))
     alert.refresh_from_db()
     assert alert.status == "resolved"
     assert alert.events.last().kind == "auto_resolved"
@@ -209,10 +205,10 @@ def test_snooze_expiry_resolves_when_the_cause_has_gone(patient, clinician, staf
 def test_missed_log_resolves_itself_when_a_log_arrives(patient, clinician, no_queue):
     make_plan(patient, start=timezone.localdate() - timedelta(days=20))
     log(patient, clinician, total=8, minutes_ago=60 * 40)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(rule="missed_log")
     log(patient, clinician, total=8, minutes_ago=1)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert.refresh_from_db()
     assert alert.status == "resolved"
     assert "A log arrived" in alert.events.get(kind="auto_resolved").note
@@ -222,14 +218,14 @@ def test_escalation_repeats_on_schedule_until_acknowledged(
     seizure_alert, staff, no_queue, django_capture_on_commit_callbacks
 ):
     opened = seizure_alert.opened_at
-    assert alert_services.escalate_due(opened + timedelta(minutes=14, seconds=59)) == []
-    assert alert_services.escalate_due(opened + timedelta(minutes=15)) == [seizure_alert.pk]
-    assert alert_services.escalate_due(opened + timedelta(minutes=16)) == []  # twice in a row: once
-    assert alert_services.escalate_due(opened + timedelta(minutes=30)) == [seizure_alert.pk]
+    assert workflow.escalate_due(opened + timedelta(minutes=14, seconds=59)) == []
+    assert workflow.escalate_due(opened + timedelta(minutes=15)) == [seizure_alert.pk]
+    assert workflow.escalate_due(opened + timedelta(minutes=16)) == []  # twice in a row: once
+    assert workflow.escalate_due(opened + timedelta(minutes=30)) == [seizure_alert.pk]
     seizure_alert.refresh_from_db()
     assert seizure_alert.escalation_level == 2
-    alert_services.alert_acknowledge(alert=seizure_alert, by=staff)
-    assert alert_services.escalate_due(opened + timedelta(hours=2)) == []
+    workflow.alert_acknowledge(alert=seizure_alert, by=staff)
+    assert workflow.escalate_due(opened + timedelta(hours=2)) == []
     assert seizure_alert.events.filter(kind="escalated").count() == 2
 
 
@@ -287,7 +283,7 @@ def test_from_a_reduction_alert_a_clinician_holds_the_taper(
     page = client_for(clinician).get(alert.get_absolute_url()).content.decode()
     assert "Hold the taper now" in page and "Alert: CIWA-B up to 22" in page
     client_for(clinician).post(
-        reverse("symptoms:alert_hold_taper", kwargs={"pk": alert.pk}),
+        reverse("alerts:hold_taper", kwargs={"pk": alert.pk}),
         {"reason": "Alert: CIWA-B up to 22"},
     )
     plan.refresh_from_db()
@@ -311,13 +307,13 @@ def test_sweep_and_dashboard_queries_do_not_grow_with_patients(
             patient = PatientFactory(clinic=riverside)
             make_plan(patient, start=timezone.localdate() - timedelta(days=20), by=clinician)
             log(patient, clinician, total=22, seizure=True)
-            alert_services.evaluate_patient(patient.pk)
+            evaluation.evaluate_patient(patient.pk)
 
     add(2)
-    sweep_small = _count(lambda: alert_services.patients_due_for_evaluation(now))
+    sweep_small = _count(lambda: evaluation.patients_due_for_evaluation(now))
     dash_small = _count(lambda: client.get(reverse("alerts:dashboard")))
     add(8)
-    assert _count(lambda: alert_services.patients_due_for_evaluation(now)) == sweep_small
+    assert _count(lambda: evaluation.patients_due_for_evaluation(now)) == sweep_small
     assert _count(lambda: client.get(reverse("alerts:dashboard"))) == dash_small
 
 
@@ -326,26 +322,26 @@ def test_the_sweep_finds_stale_and_silent_patients(patient, clinician, riverside
     quiet = PatientFactory(clinic=riverside)
     now = timezone.now()
     log(patient, clinician, total=8, minutes_ago=10)
-    due = alert_services.patients_due_for_evaluation(now)
+    due = evaluation.patients_due_for_evaluation(now)
     assert patient.pk in due and quiet.pk not in due  # no plan, no data: nothing to do
-    alert_services.evaluate_patient(patient.pk, now=now)
-    assert patient.pk not in alert_services.patients_due_for_evaluation(now)
+    evaluation.evaluate_patient(patient.pk, now=now)
+    assert patient.pk not in evaluation.patients_due_for_evaluation(now)
     later = now + timedelta(hours=40)
-    assert patient.pk in alert_services.patients_due_for_evaluation(later)  # silent 40 h
+    assert patient.pk in evaluation.patients_due_for_evaluation(later)  # silent 40 h
 
 
 def test_evaluation_stays_within_its_query_budget(patient, clinician, no_queue):
     make_plan(patient, start=timezone.localdate() - timedelta(days=40))
     for day in range(30):
         log(patient, clinician, total=8 + day % 3, minutes_ago=60 * 24 * day + 30)
-    alert_services.evaluate_patient(patient.pk)
-    assert _count(lambda: alert_services.evaluate_patient(patient.pk)) <= 15
+    evaluation.evaluate_patient(patient.pk)
+    assert _count(lambda: evaluation.evaluate_patient(patient.pk)) <= 15
 
 
 def test_the_dashboard_pages_the_most_urgent_first_and_counts_every_alert(
     client_for, staff, riverside
 ):
-    from symptoms.alert_views import DASHBOARD_PAGE_SIZE
+    from symptoms.alerts.views import DASHBOARD_PAGE_SIZE
 
     now = timezone.now()
     for index in range(DASHBOARD_PAGE_SIZE + 4):
@@ -380,7 +376,7 @@ def _notified(no_queue, alert) -> list:
     return [
         call.args[2]
         for call in no_queue.call_args_list
-        if call.args[0].name == "symptoms.notify_alert" and call.args[1] == str(alert.pk)
+        if call.args[0] == "symptoms.notify_alert" and call.args[1] == str(alert.pk)
     ]
 
 
@@ -391,13 +387,13 @@ def test_a_new_seizure_on_a_handled_alert_reopens_it_notifies_and_escalates(
     """The acknowledgement or snooze was for the first seizure: a second one must reach
     someone again, and escalate if nobody acknowledges it."""
     if handled == "acknowledged":
-        alert_services.alert_acknowledge(alert=seizure_alert, by=staff)
+        workflow.alert_acknowledge(alert=seizure_alert, by=staff)
     else:
-        alert_services.alert_snooze(
+        workflow.alert_snooze(
             alert=seizure_alert, by=staff, minutes=12 * 60, reason="Post-ictal, sleeping"
         )
     second = log(patient, clinician, total=20, minutes_ago=5, seizure=True)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     seizure_alert.refresh_from_db()
     assert (seizure_alert.status, seizure_alert.trigger_count) == ("open", 2)
     assert seizure_alert.snoozed_until is None
@@ -405,20 +401,20 @@ def test_a_new_seizure_on_a_handled_alert_reopens_it_notifies_and_escalates(
     event = seizure_alert.events.filter(kind="retriggered").get()
     assert event.data["reopened"] and "acknowledged again" in event.note
     later = timezone.now() + timedelta(minutes=16)
-    assert alert_services.escalate_due(later) == [seizure_alert.pk]
+    assert workflow.escalate_due(later) == [seizure_alert.pk]
 
 
 def test_a_snoozed_alert_that_becomes_critical_returns_to_open(patient, clinician, staff, no_queue):
     log(patient, clinician, total=10, minutes_ago=60, heart_rate=125)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient, rule="vital_signs")
     assert alert.severity == "high"
-    alert_services.alert_snooze(alert=alert, by=staff, minutes=12 * 60, reason="Anxious")
+    workflow.alert_snooze(alert=alert, by=staff, minutes=12 * 60, reason="Anxious")
     log(patient, clinician, total=12, minutes_ago=5, heart_rate=135, spo2=88, respiratory_rate=26)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert.refresh_from_db()
     assert (alert.severity, alert.status) == ("critical", "open")
-    assert alert_services.escalate_due(timezone.now() + timedelta(minutes=16)) == [alert.pk]
+    assert workflow.escalate_due(timezone.now() + timedelta(minutes=16)) == [alert.pk]
 
 
 def test_a_repeat_high_finding_leaves_an_acknowledged_alert_acknowledged(
@@ -427,11 +423,11 @@ def test_a_repeat_high_finding_leaves_an_acknowledged_alert_acknowledged(
     """Not every repeat is news: a second high pulse on an acknowledged high alert is counted
     but does not ask for a new acknowledgement (no alarm fatigue)."""
     log(patient, clinician, total=10, minutes_ago=60, heart_rate=125)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient, rule="vital_signs")
-    alert_services.alert_acknowledge(alert=alert, by=staff)
+    workflow.alert_acknowledge(alert=alert, by=staff)
     log(patient, clinician, total=10, minutes_ago=5, heart_rate=124)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert.refresh_from_db()
     assert (alert.status, alert.trigger_count) == ("acknowledged", 2)
 
@@ -441,7 +437,7 @@ def test_correcting_a_handled_log_without_changing_its_finding_raises_nothing_ne
 ):
     from symptoms.services import symptom_log_amend
 
-    alert_services.alert_resolve(alert=seizure_alert, by=staff, note="Seen, stable")
+    workflow.alert_resolve(alert=seizure_alert, by=staff, note="Seen, stable")
     original = patient.symptom_logs.get()
     symptom_log_amend(
         log=original,
@@ -451,7 +447,7 @@ def test_correcting_a_handled_log_without_changing_its_finding_raises_nothing_ne
         amended_by=clinician,
         reason="Added the duration",
     )
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert list(Alert.objects.filter(patient=patient).values_list("rule", "status")) == [
         ("seizure", "resolved")
     ]
@@ -465,7 +461,7 @@ def test_correcting_a_handled_log_without_changing_its_finding_raises_nothing_ne
         amended_by=clinician,
         reason="Confused after the fit",
     )
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert Alert.objects.get(patient=patient, rule="complicated_withdrawal").status == "open"
     assert not Alert.objects.filter(patient=patient, rule="seizure", status="open").exists()
 
@@ -503,11 +499,11 @@ def test_a_correction_that_shows_less_raises_nothing_new(
     """Consciousness improved from unresponsive to voice; NEWS2 from emergency to urgent: no
     new report."""
     original = log(patient, clinician, total=12, minutes_ago=60, **first)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient, rule=rule)
-    alert_services.alert_resolve(alert=alert, by=staff, note="Reviewed")
+    workflow.alert_resolve(alert=alert, by=staff, note="Reviewed")
     _amend(original, clinician, **changed)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert not Alert.objects.filter(patient=patient, rule=rule, status="open").exists()
 
 
@@ -515,12 +511,12 @@ def test_a_new_critical_reading_during_a_snooze_returns_the_alert(
     patient, clinician, staff, no_queue
 ):
     log(patient, clinician, total=10, minutes_ago=60, heart_rate=135, spo2=88, respiratory_rate=26)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient, rule="vital_signs")
     assert alert.severity == "critical"
-    alert_services.alert_snooze(alert=alert, by=staff, minutes=24 * 60, reason="Reviewed")
+    workflow.alert_snooze(alert=alert, by=staff, minutes=24 * 60, reason="Reviewed")
     log(patient, clinician, total=10, minutes_ago=5, heart_rate=140, spo2=85, respiratory_rate=30)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert.refresh_from_db()
     assert alert.status == "open"
 
@@ -537,11 +533,11 @@ def test_a_correction_that_adds_a_sign_under_the_same_rule_is_news(
     patient, clinician, staff, no_queue, first, added, rule
 ):
     original = log(patient, clinician, total=12, minutes_ago=60, **first)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient, rule=rule)
-    alert_services.alert_resolve(alert=alert, by=staff, note="Reviewed")
+    workflow.alert_resolve(alert=alert, by=staff, note="Reviewed")
     _amend(original, clinician, **added)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert Alert.objects.filter(patient=patient, rule=rule, status="open").exists()
 
 
@@ -552,13 +548,13 @@ def test_another_critical_reading_of_an_acknowledged_state_is_counted_not_reanno
     state; the alert counts it without asking again (alarm fatigue)."""
     log(patient, clinician, total=45, minutes_ago=120)
     log(patient, clinician, total=46, minutes_ago=60)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert = Alert.objects.get(patient=patient, rule="severe_score")
     assert alert.severity == "critical"
-    alert_services.alert_acknowledge(alert=alert, by=staff)
+    workflow.alert_acknowledge(alert=alert, by=staff)
     counted = alert.trigger_count
     log(patient, clinician, total=47, minutes_ago=5)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert.refresh_from_db()
     assert (alert.status, alert.trigger_count) == ("acknowledged", counted + 1)
 
@@ -566,9 +562,9 @@ def test_another_critical_reading_of_an_acknowledged_state_is_counted_not_reanno
 def test_a_reopened_alert_no_longer_shows_the_earlier_acknowledgement(
     seizure_alert, patient, clinician, staff, no_queue
 ):
-    alert_services.alert_acknowledge(alert=seizure_alert, by=staff)
+    workflow.alert_acknowledge(alert=seizure_alert, by=staff)
     log(patient, clinician, total=20, minutes_ago=5, seizure=True)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     seizure_alert.refresh_from_db()
     assert (seizure_alert.acknowledged_at, seizure_alert.acknowledged_by) == (None, None)
     assert seizure_alert.events.filter(kind="acknowledged", actor=staff).exists()

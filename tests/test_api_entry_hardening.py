@@ -266,7 +266,7 @@ def test_custom_steps_far_in_the_future_are_a_clear_400(api_for, clinician, pati
 
 def test_the_plan_form_enforces_the_same_window(client_for, clinician, patient):
     response = client_for(clinician).post(
-        reverse("patients:plan_create", kwargs={"pk": patient.pk}),
+        reverse("plans:create", kwargs={"pk": patient.pk}),
         {
             "medication": "clonazepam",
             "method": "percent",
@@ -389,7 +389,7 @@ def test_custom_step_doses_are_bounded(api_for, clinician, patient, dose, field)
 
 def test_the_plan_form_refuses_an_absurd_custom_dose(client_for, clinician, patient):
     response = client_for(clinician).post(
-        reverse("patients:plan_create", kwargs={"pk": patient.pk}),
+        reverse("plans:create", kwargs={"pk": patient.pk}),
         {
             "medication": "clonazepam",
             "method": "custom",

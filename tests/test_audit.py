@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from symptoms import alert_services
+from symptoms.alerts import evaluation
 from symptoms.models import Alert
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
@@ -21,7 +21,7 @@ from tests.factories import PASSWORD, make_plan
 def world(patient, clinician):
     """One object of each kind at Riverside."""
     plan = make_plan(patient)
-    with mock.patch("symptoms.tasks.enqueue"):
+    with mock.patch("taperapp.jobs.enqueue"):
         log, _ = symptom_log_record(
             patient=patient,
             entry=LogEntry(
@@ -31,7 +31,7 @@ def world(patient, clinician):
             ),
             recorded_by=clinician,
         )
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
     return {
         "patient": patient,
         "plan": plan,
@@ -99,11 +99,13 @@ def _object_urls(world):
     """Every URL of the app that takes an object id, with the object it points at."""
     kinds = {
         "patients:": "patient",
+        "plans:create": "patient",
+        "plans:preview": "patient",
         "plans:": "plan",
         "symptoms:log_detail": "log",
         "symptoms:log_amend": "log",
         "symptoms:log_void": "log",
-        "symptoms:alert": "alert",
+        "alerts:": "alert",
         "symptoms:": "patient",
         "patient-": "patient",
         "taper-plan-": "plan",

@@ -17,9 +17,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from symptoms.alerts.tasks import sweep_task
 from symptoms.models import Alert, AlertEvent, AlertNotification, SymptomLog
 from symptoms.scales import items_for_total
-from symptoms.tasks import sweep
 from taperapp.celery import app as celery_app
 from tests.factories import PatientFactory, make_plan
 from tests.test_symptom_logs import form_data
@@ -159,7 +159,7 @@ def test_with_redis_stopped_every_write_answers_at_once_and_the_sweep_catches_up
     # 2. A seizure whose immediate evaluation also fails (a database hiccup): still 201, row
     # kept, nothing raised yet.
     failing = mock.patch(
-        "symptoms.alert_services.evaluate_patient", side_effect=OperationalError("gone")
+        "symptoms.alerts.evaluation.evaluate_patient", side_effect=OperationalError("gone")
     )
     with failing:
         response, elapsed = timed(
@@ -203,7 +203,7 @@ def test_with_redis_stopped_every_write_answers_at_once_and_the_sweep_catches_up
     AlertNotification.objects.update(requested_at=F("requested_at") - timedelta(minutes=5))
     worker = Worker(concurrency=1, name="outage", env={"CELERY_BROKER_URL": own_redis.url})
     try:
-        queued = sweep.apply_async(ignore_result=False).get(timeout=60)
+        queued = sweep_task.apply_async(ignore_result=False).get(timeout=60)
         assert queued >= 1  # at least the patient whose evaluation failed
         wait_for(
             lambda: Alert.objects.filter(patient=unevaluated_patient, rule="seizure").exists(),

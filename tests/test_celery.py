@@ -2,35 +2,36 @@ import os
 from unittest import mock
 
 import pytest
-from celery import Task
 from django.conf import settings
 from django.db import transaction
 
+from taperapp import jobs
 from taperapp.celery import app as celery_app
 from taperapp.celery import ping
 
 
 def test_tasks_are_sent_only_after_the_transaction_commits(db, django_capture_on_commit_callbacks):
-    with mock.patch.object(Task, "apply_async") as send:
+    with mock.patch.object(celery_app, "send_task") as send:
         with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
-            assert ping.delay() is None
+            assert jobs.enqueue("taperapp.ping") is None
             assert send.call_count == 0
         assert len(callbacks) == 1
         assert send.call_count == 1
 
 
 def test_a_rolled_back_transaction_sends_nothing(transactional_db):
-    with mock.patch.object(Task, "apply_async") as send:
+    with mock.patch.object(celery_app, "send_task") as send:
         with pytest.raises(RuntimeError), transaction.atomic():
-            ping.delay()
+            jobs.enqueue("taperapp.ping")
             raise RuntimeError("roll back")
         assert send.call_count == 0
 
 
 def test_outside_a_transaction_a_task_is_sent_at_once(transactional_db):
-    with mock.patch.object(Task, "apply_async") as send:
-        ping.delay()
+    with mock.patch.object(celery_app, "send_task") as send:
+        jobs.enqueue("taperapp.ping")
     assert send.call_count == 1
+    assert send.call_args.args == ("taperapp.ping",)
 
 
 def test_the_broker_comes_from_the_environment():
@@ -69,12 +70,10 @@ def test_a_failed_publish_never_reaches_the_request_and_backs_off(
 ):
     """What a stopped Redis raises at publish time (the result store's RuntimeError included)
     is logged; the next enqueue within the back-off does not try the broker again."""
-    from symptoms import tasks
-
-    failing = mock.patch.object(Task, "apply_async", side_effect=failure)
+    failing = mock.patch.object(celery_app, "send_task", side_effect=failure)
     with failing as send, transaction.atomic():
-        tasks.enqueue(tasks.evaluate_patient, "a-patient")
-        tasks.enqueue(tasks.notify_alert, "an-alert", "opened")
+        jobs.enqueue("symptoms.evaluate_patient", "a-patient")
+        jobs.enqueue("symptoms.notify_alert", "an-alert", "opened")
     assert send.call_count == 1
     assert send.call_args.kwargs["ignore_result"] is True
     assert "left to the next sweep" in caplog.text

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from symptoms import alert_services
+from symptoms.alerts import evaluation
+from symptoms.alerts.tasks import evaluate_patient_task
 from symptoms.models import Alert, AlertEvent, PatientEvaluation, SymptomLog
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
-from symptoms.tasks import evaluate_patient
 from taperapp.celery import app as celery_app
 from tests.factories import PatientFactory, UserFactory
 from tests.scenarios.replay import STORIES, base_for, replay
@@ -87,7 +87,7 @@ def test_a_seizure_log_becomes_a_visible_critical_alert_within_seconds(worker, p
 def test_concurrent_evaluations_of_one_patient_leave_one_alert(worker, people):
     clinic, staff = people
     patient = PatientFactory(clinic=clinic)
-    with mock.patch("symptoms.tasks.enqueue"):
+    with mock.patch("taperapp.jobs.enqueue"):
         symptom_log_record(
             patient=patient,
             entry=LogEntry(
@@ -98,7 +98,8 @@ def test_concurrent_evaluations_of_one_patient_leave_one_alert(worker, people):
             recorded_by=staff,
         )
     results = [
-        evaluate_patient.apply_async(args=[str(patient.pk)], ignore_result=False) for _ in range(6)
+        evaluate_patient_task.apply_async(args=[str(patient.pk)], ignore_result=False)
+        for _ in range(6)
     ]
     for result in results:
         result.get(timeout=60)
@@ -113,7 +114,7 @@ def test_concurrent_evaluations_of_one_patient_leave_one_alert(worker, people):
 def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
     clinic, staff = people
     patient = PatientFactory(clinic=clinic)
-    with mock.patch("symptoms.tasks.enqueue"):
+    with mock.patch("taperapp.jobs.enqueue"):
         symptom_log_record(
             patient=patient,
             entry=LogEntry(
@@ -148,7 +149,7 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
                 "SELECT 1 FROM symptoms_patientevaluation WHERE patient_id = %s FOR UPDATE",
                 [patient.pk],
             )
-            evaluate_patient.apply_async(args=[str(patient.pk)], queue=kill_queue())
+            evaluate_patient_task.apply_async(args=[str(patient.pk)], queue=kill_queue())
             # One read of the children, kept: reading twice raced a child being replaced.
             [first_child, *_] = wait_for(lone.children, timeout=30, what="the pool child")
             wait_for(waiting_on_the_lock, timeout=30, what="the evaluation to block on the lock")
@@ -181,12 +182,12 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
 def test_every_scenario_holds_through_a_real_worker(worker, riverside, clinician, story):
     """The patient stories of tests/scenarios/ entered as they happened (late ones late), then
     evaluated by the worker process at the story's "now": the same alerts as in-process."""
-    with mock.patch.object(evaluate_patient, "apply_async"):  # no evaluation mid-story
+    with mock.patch("taperapp.jobs.enqueue"):  # no evaluation mid-story
         replayed = replay(
             story, riverside, clinician, base=base_for(story, timezone.now()), evaluate=None
         )
     patient = replayed.patient
     if "sweep_at_hours" in story:
-        assert patient.pk in alert_services.patients_due_for_evaluation(timezone.now())
-    evaluate_patient.apply_async(args=[str(patient.pk)], ignore_result=False).get(timeout=60)
+        assert patient.pk in evaluation.patients_due_for_evaluation(timezone.now())
+    evaluate_patient_task.apply_async(args=[str(patient.pk)], ignore_result=False).get(timeout=60)
     assert_meets_expectations(story, patient)

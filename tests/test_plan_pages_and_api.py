@@ -41,7 +41,7 @@ def plan(patient):
 
 def test_a_clinician_builds_a_plan_in_the_form(client_for, clinician, patient, clonazepam):
     response = client_for(clinician).post(
-        reverse("patients:plan_create", kwargs={"pk": patient.pk}),
+        reverse("plans:create", kwargs={"pk": patient.pk}),
         {**FORM, "medication": clonazepam.pk},
     )
     plan = TaperPlan.objects.get()
@@ -53,7 +53,7 @@ def test_the_live_preview_shows_steps_and_the_pace_warning(
     client_for, clinician, patient, clonazepam
 ):
     response = client_for(clinician).post(
-        reverse("patients:plan_preview", kwargs={"pk": patient.pk}),
+        reverse("plans:preview", kwargs={"pk": patient.pk}),
         {**FORM, "medication": clonazepam.pk, "reduction_percent": "40", "interval_days": "7"},
         HTTP_HX_REQUEST="true",
     )
@@ -87,9 +87,7 @@ def test_bad_plan_input_in_the_form_saves_nothing(
     change, field, message, client_for, clinician, patient, clonazepam
 ):
     data = {**FORM, "medication": clonazepam.pk, **change}
-    response = client_for(clinician).post(
-        reverse("patients:plan_create", kwargs={"pk": patient.pk}), data
-    )
+    response = client_for(clinician).post(reverse("plans:create", kwargs={"pk": patient.pk}), data)
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert message in " ".join(errors.get(field, [])), errors
@@ -100,7 +98,7 @@ def test_a_plan_overlapping_a_running_one_is_refused_in_the_form(
     client_for, clinician, plan, clonazepam
 ):
     response = client_for(clinician).post(
-        reverse("patients:plan_create", kwargs={"pk": plan.patient.pk}),
+        reverse("plans:create", kwargs={"pk": plan.patient.pk}),
         {**FORM, "medication": clonazepam.pk, "start_date": "2026-03-01"},
     )
     assert "already has a running" in " ".join(response.context["form"].errors["start_date"])
@@ -231,7 +229,7 @@ def test_plan_pages_by_persona(name, method, expected, personas, plan, client_fo
     assert plan.status == "active"
 
 
-@pytest.mark.parametrize("name", ["patients:plan_create", "patients:plan_preview"])
+@pytest.mark.parametrize("name", ["plans:create", "plans:preview"])
 def test_staff_and_admins_cannot_build_plans(name, personas, patient, client_for, clonazepam):
     url = reverse(name, kwargs={"pk": patient.pk})
     for persona, code in {"staff": 403, "admin": 403, "outsider": 404}.items():
@@ -317,7 +315,7 @@ def test_the_patient_page_query_count_does_not_grow_with_plans(client_for, clini
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from patients import plan_services
+    from patients.plans import services as plan_services
 
     client = client_for(clinician)
     make_plan(patient)
@@ -343,7 +341,7 @@ def test_the_plan_page_query_count_does_not_grow_with_revisions(client_for, clin
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from patients import plan_services
+    from patients.plans import services as plan_services
 
     client = client_for(clinician)
 

@@ -5,8 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from patients import plan_services
 from patients.models import Medication, TaperPlan, TaperPlanRevision, TaperStep
+from patients.plans import services as plan_services
 from tests.factories import make_plan
 
 START = date(2026, 1, 5)

@@ -5,7 +5,8 @@ from datetime import date, timedelta
 
 from django.urls import reverse
 
-from patients import plan_services, risk
+from patients.plans import risk
+from patients.plans import services as plan_services
 from tests.factories import make_plan
 
 START = date(2026, 1, 5)

@@ -5,7 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from symptoms import rules
+from symptoms.alerts import rules
 from tests.rule_histories import NOW, history, log
 
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from symptoms import news2, rules
+from symptoms import news2
+from symptoms.alerts import rules
 from symptoms.scales import items_for_total
 from tests.rule_histories import NOW, history, log
 

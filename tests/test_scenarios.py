@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from symptoms import alert_services
+from symptoms.alerts import evaluation, workflow
 from symptoms.models import UNRESOLVED, Alert
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_amend, symptom_log_record
@@ -23,14 +23,14 @@ def replay_in_process(story, clinic, clinician):
         base -= timedelta(days=2)
 
     def evaluate(patient, now):
-        alert_services.evaluate_patient(patient.pk, now=now)
+        evaluation.evaluate_patient(patient.pk, now=now)
 
     replayed = replay(story, clinic, clinician, base=base, evaluate=evaluate)
     if "sweep_at_hours" in story:
-        for patient_id in alert_services.patients_due_for_evaluation(replayed.now):
-            alert_services.evaluate_patient(patient_id, now=replayed.now)
+        for patient_id in evaluation.patients_due_for_evaluation(replayed.now):
+            evaluation.evaluate_patient(patient_id, now=replayed.now)
     else:
-        alert_services.evaluate_patient(replayed.patient.pk, now=replayed.now)
+        evaluation.evaluate_patient(replayed.patient.pk, now=replayed.now)
     return replayed.patient
 
 
@@ -74,7 +74,7 @@ def test_a_second_seizure_updates_the_same_alert(riverside, clinician):
         entry=LogEntry(assessed_at=second, items=items_for_total(24), seizure=True),
         recorded_by=clinician,
     )
-    alert_services.evaluate_patient(patient.pk, now=timezone.now())
+    evaluation.evaluate_patient(patient.pk, now=timezone.now())
     assert Alert.objects.filter(patient=patient, rule="seizure").count() == 1
     alert.refresh_from_db()
     assert alert.trigger_count == 2
@@ -86,8 +86,8 @@ def test_evaluating_the_same_data_twice_changes_nothing(riverside, clinician):
     patient = replay_in_process(story_named("seizure_reported"), riverside, clinician)
     alert = Alert.objects.get(patient=patient, rule="seizure")
     events = alert.events.count()
-    alert_services.evaluate_patient(patient.pk)
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     alert.refresh_from_db()
     assert alert.trigger_count == 1 and alert.events.count() == events
 
@@ -99,8 +99,8 @@ def test_a_resolved_seizure_is_not_reopened_but_an_older_late_one_is_raised(
     assessed *before* the first but typed in afterwards is news: a new alert."""
     patient = replay_in_process(story_named("seizure_reported"), riverside, clinician)
     alert = Alert.objects.get(patient=patient, rule="seizure")
-    alert_services.alert_resolve(alert=alert, by=staff, note="Reviewed, stable")
-    alert_services.evaluate_patient(patient.pk)
+    workflow.alert_resolve(alert=alert, by=staff, note="Reviewed, stable")
+    evaluation.evaluate_patient(patient.pk)
     assert not Alert.objects.filter(patient=patient, rule="seizure", status__in=UNRESOLVED).exists()
     first_log = patient.symptom_logs.get(seizure=True)
     symptom_log_record(
@@ -112,7 +112,7 @@ def test_a_resolved_seizure_is_not_reopened_but_an_older_late_one_is_raised(
         ),
         recorded_by=clinician,
     )
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert Alert.objects.get(patient=patient, rule="seizure", status="open") != alert
 
 
@@ -125,5 +125,5 @@ def test_an_amendment_that_adds_a_seizure_raises_the_alert(riverside, clinician)
         amended_by=clinician,
         reason="Night nurse's note: a seizure at 08:50",
     )
-    alert_services.evaluate_patient(patient.pk)
+    evaluation.evaluate_patient(patient.pk)
     assert Alert.objects.get(patient=patient, rule="seizure").severity == "critical"

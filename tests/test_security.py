@@ -204,7 +204,7 @@ MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def test_stored_markup_renders_inert_everywhere(client_for, staff, clinician, riverside):
     from unittest import mock
 
-    from symptoms import alert_services
+    from symptoms.alerts import evaluation, workflow
     from symptoms.scales import items_for_total
     from symptoms.services import LogEntry, symptom_log_record
     from tests.factories import make_plan
@@ -213,7 +213,7 @@ def test_stored_markup_renders_inert_everywhere(client_for, staff, clinician, ri
         clinic=riverside, given_name=MARKUP, family_name=MARKUP, mrn="X<b>1</b>"
     )
     make_plan(patient, start=timezone.localdate() - timedelta(days=10), by=clinician)
-    with mock.patch("symptoms.tasks.enqueue"):
+    with mock.patch("taperapp.jobs.enqueue"):
         log, _ = symptom_log_record(
             patient=patient,
             entry=LogEntry(
@@ -224,11 +224,11 @@ def test_stored_markup_renders_inert_everywhere(client_for, staff, clinician, ri
             ),
             recorded_by=clinician,
         )
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
     from symptoms.models import Alert
 
     alert = Alert.objects.get(patient=patient, rule="seizure")
-    alert_services.alert_resolve(alert=alert, by=staff, note=MARKUP)
+    workflow.alert_resolve(alert=alert, by=staff, note=MARKUP)
     pages = [
         reverse("patients:list"),
         patient.get_absolute_url(),

@@ -58,7 +58,7 @@ def test_the_admin_login_page_is_throttled_too(riverside, admin_user):
 
 def test_the_plan_preview_is_audited_and_fails_closed(client_for, clinician, patient):
     client = client_for(clinician)
-    url = reverse("patients:plan_preview", kwargs={"pk": patient.pk})
+    url = reverse("plans:preview", kwargs={"pk": patient.pk})
     data = {
         "medication": "clonazepam",
         "method": "percent",
@@ -124,10 +124,10 @@ def test_second_factor_enrolment_is_audited(clinician, settings):
 def test_a_next_that_is_a_word_is_ignored_not_a_500(client_for, staff, patient, clinician, target):
     alert = make_seizure_alert(patient, clinician)
     response = client_for(staff).post(
-        reverse("symptoms:alert_acknowledge", kwargs={"pk": alert.pk}), {"next": target}
+        reverse("alerts:acknowledge", kwargs={"pk": alert.pk}), {"next": target}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("symptoms:alert_detail", kwargs={"pk": alert.pk})
+    assert response["Location"] == reverse("alerts:detail", kwargs={"pk": alert.pk})
 
 
 @pytest.mark.parametrize(

@@ -48,16 +48,16 @@ def alert(patient, clinician):
 )
 def test_alert_actions_never_redirect_off_site(client_for, staff, alert, target):
     response = client_for(staff).post(
-        reverse("symptoms:alert_acknowledge", kwargs={"pk": alert.pk}),
+        reverse("alerts:acknowledge", kwargs={"pk": alert.pk}),
         {"next": target},
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("symptoms:alert_detail", kwargs={"pk": alert.pk})
+    assert response["Location"] == reverse("alerts:detail", kwargs={"pk": alert.pk})
 
 
 def test_alert_actions_follow_a_next_address_on_the_site(client_for, staff, alert):
     response = client_for(staff).post(
-        reverse("symptoms:alert_acknowledge", kwargs={"pk": alert.pk}),
+        reverse("alerts:acknowledge", kwargs={"pk": alert.pk}),
         {"next": "/alerts/?severity=critical"},
     )
     assert response["Location"] == "/alerts/?severity=critical"

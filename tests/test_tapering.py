@@ -6,8 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from patients import tapering
-from patients.tapering import Formulary, PlanInputError, generate_steps, last_dose_date
+from patients.plans import generator, guidelines
+from patients.plans.generator import Formulary, PlanInputError, generate_steps, last_dose_date
 
 # Clonazepam: 0.5 mg scored tablets (halves: 0.25), 1 and 2 mg tablets, ODT 0.125-2 mg.
 CLONAZEPAM = Formulary(
@@ -108,9 +108,9 @@ def test_the_2mg_clonazepam_plan_keeps_the_guideline_pace_above_half_a_milligram
 
 def test_the_checks_flag_honestly_where_the_strengths_force_bigger_cuts():
     steps = percent_plan()
-    warnings = tapering.check_guidelines(
+    warnings = guidelines.check_guidelines(
         steps,
-        tapering.PlanContext(
+        guidelines.PlanContext(
             formulary=CLONAZEPAM,
             short_acting=False,
             medication_name="Clonazepam",
@@ -218,9 +218,9 @@ def test_custom_increases_and_non_zero_ends_are_warned_not_hidden():
     )
     codes = {
         w.code
-        for w in tapering.check_guidelines(
+        for w in guidelines.check_guidelines(
             steps,
-            tapering.PlanContext(
+            guidelines.PlanContext(
                 formulary=CLONAZEPAM, short_acting=True, medication_name="Alprazolam"
             ),
         )
@@ -294,13 +294,13 @@ def test_bad_custom_steps_are_refused(custom, message):
 )
 def test_starting_dose_thresholds_in_diazepam_equivalents(de, code):
     steps = percent_plan(DIAZEPAM, "20")
-    context = tapering.PlanContext(
+    context = guidelines.PlanContext(
         formulary=DIAZEPAM,
         short_acting=False,
         medication_name="x",
         diazepam_equivalents=[(de, "Ashton Manual")],
     )
-    codes = {w.code for w in tapering.check_guidelines(steps, context)}
+    codes = {w.code for w in guidelines.check_guidelines(steps, context)}
     dose_codes = codes & {"high_starting_dose", "outpatient_taper_unsuitable"}
     assert dose_codes == ({code} if code else set())
 
@@ -316,9 +316,9 @@ def test_fast_reductions_and_a_big_first_cut_are_flagged():
     )
     codes = [
         w.code
-        for w in tapering.check_guidelines(
+        for w in guidelines.check_guidelines(
             steps,
-            tapering.PlanContext(
+            guidelines.PlanContext(
                 formulary=DIAZEPAM,
                 short_acting=False,
                 medication_name="Diazepam",
@@ -344,9 +344,9 @@ def test_two_cuts_inside_fourteen_days_add_up_for_the_pace_check():
             (START + timedelta(days=60), D("0")),
         ],
     )
-    warnings = tapering.check_guidelines(
+    warnings = guidelines.check_guidelines(
         steps,
-        tapering.PlanContext(formulary=DIAZEPAM, short_acting=False, medication_name="Diazepam"),
+        guidelines.PlanContext(formulary=DIAZEPAM, short_acting=False, medication_name="Diazepam"),
     )
     assert 3 in {w.sequence for w in warnings if w.code == "exceeds_25_percent_in_2_weeks"}
 
@@ -370,12 +370,12 @@ def test_tablets_for_a_dose(dose, expected):
         (D("0.125"), "odt", False),
         (D("0.25"), "odt", False),
     ]
-    assert tapering.tablets_for(D(dose), strengths) == expected
+    assert generator.tablets_for(D(dose), strengths) == expected
 
 
 def test_halves_are_used_when_nothing_else_makes_the_dose():
     strengths = [(D("2"), "tablet", True), (D("5"), "tablet", True)]
-    assert tapering.tablets_for(D("6"), strengths) == [
+    assert generator.tablets_for(D("6"), strengths) == [
         (D(1), D(5), "tablet"),
         (D("0.5"), D(2), "tablet"),
     ]

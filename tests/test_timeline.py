@@ -5,9 +5,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from patients import plan_services
 from patients.models import Medication
-from patients.selectors import patient_timeline
+from patients.plans import services as plan_services
+from patients.plans.selectors import patient_timeline
 from tests.factories import make_plan
 
 START = date(2026, 1, 5)
@@ -100,7 +100,7 @@ def test_the_sql_timeline_agrees_with_the_timeline_module(riverside, clinician):
     """annotate_timeline (lists of thousands, in SQL) against timeline_on (the reference), for
     every kind of plan history, on every day around each boundary and weekly for two years."""
     from patients.models import Patient
-    from patients.selectors import annotate_day_in_phase, annotate_timeline
+    from patients.plans.selectors import annotate_day_in_phase, annotate_timeline
     from tests.factories import PatientFactory
 
     def patient_with(*steps):

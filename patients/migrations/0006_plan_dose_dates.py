@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 def backfill_dose_dates(apps, schema_editor):
     """The same computation as TaperPlan.dose_dates, on the historical models."""
-    from patients.timeline import PlanFacts, StepFact
+    from patients.plans.timeline import PlanFacts, StepFact
 
     TaperPlan = apps.get_model("patients", "TaperPlan")
     TaperStep = apps.get_model("patients", "TaperStep")

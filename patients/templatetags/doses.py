@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html, format_html_join
 
-from patients.tapering import fmt, tablets_for
+from patients.plans.generator import fmt, tablets_for
 
 register = template.Library()
 

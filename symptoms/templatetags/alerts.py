@@ -4,7 +4,7 @@ from alerts to patients, never back)."""
 
 from django import template
 
-from ..alert_selectors import open_alerts_for_patient
+from symptoms.alerts.selectors import open_alerts_for_patient
 
 register = template.Library()
 

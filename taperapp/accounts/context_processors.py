@@ -19,7 +19,7 @@ def alert_badge(request):
         return {}
 
     def count():
-        from symptoms.alert_selectors import unacknowledged_count
+        from symptoms.alerts.selectors import unacknowledged_count
 
         return unacknowledged_count(user)
 

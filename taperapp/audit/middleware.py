@@ -44,6 +44,8 @@ API_OBJECTS = {
 }
 NAMESPACE_OBJECTS = {"patients": "patient", "plans": "taper_plan", "alerts": "alert"}
 SYMPTOM_VIEWS = {"log_detail": "symptom_log", "log_amend": "symptom_log", "log_void": "symptom_log"}
+# Views whose ``pk`` is the patient's although their namespace is about something else.
+PATIENT_VIEWS = {"plans:create", "plans:preview"}
 ADMIN_MODELS = {
     "patients_patient",
     "patients_taperplan",
@@ -74,8 +76,8 @@ WRITE_ACTIONS = {
     "patient-search": "read",
     "patients:create": "create",
     "patients:discharge": "discharge",
-    "patients:plan_create": "create",
-    "patients:plan_preview": "preview",
+    "plans:create": "create",
+    "plans:preview": "preview",
     "symptoms:log_create": "create",
     "symptoms:log_void": "void",
     "patient-list": "create",
@@ -108,6 +110,8 @@ def _describe(match) -> tuple[str, str, str] | None:
         return view, f"admin:{model or name}", str(match.kwargs.get("object_id", ""))
     if name in ACCOUNT_VIEWS:
         return view, "account", ""
+    if view in PATIENT_VIEWS:
+        return view, "patient", object_id
     if namespace in PHI_NAMESPACES:
         if namespace == "symptoms":
             kind = SYMPTOM_VIEWS.get(name)

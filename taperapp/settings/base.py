@@ -295,7 +295,7 @@ SPECTACULAR_SETTINGS = {
         "PatientStatusEnum": "patients.models.PatientStatus",
         "PlanStatusEnum": "patients.models.PlanStatus",
         "LogStatusEnum": "symptoms.models.LogStatus",
-        "CiwaSeverityEnum": "symptoms.scales.Severity.CHOICES",
+        "CiwaSeverityEnum": "symptoms.scales.SEVERITY_CHOICES",
         "AlertSeverityEnum": "symptoms.models.AlertSeverity",
         "AlertStatusEnum": "symptoms.models.AlertStatus",
     },

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from symptoms import alert_services
+from symptoms.alerts import evaluation
 from symptoms.models import Alert
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_staff_see_a_new_critical_alert_arrive_acknowledge_and_resolve_it(
     live_server, page, shot, staff, clinician, patient
 ):
-    with mock.patch("symptoms.tasks.enqueue"):  # the evaluation is run here, not by a worker
+    with mock.patch("taperapp.jobs.enqueue"):  # the evaluation is run here, not by a worker
         sign_in(page, live_server, "staff")
         page.goto(f"{live_server.url}/")
         expect(page.get_by_role("heading", name="Alerts")).to_be_visible()
@@ -36,7 +36,7 @@ def test_staff_see_a_new_critical_alert_arrive_acknowledge_and_resolve_it(
             ),
             recorded_by=clinician,
         )
-        alert_services.evaluate_patient(patient.pk)
+        evaluation.evaluate_patient(patient.pk)
         alert = Alert.objects.get(patient=patient, rule="seizure")
 
         # No reload: the dashboard refreshes itself and the row appears.

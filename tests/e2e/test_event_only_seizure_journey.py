@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from patients import plan_services
 from patients.models import Medication
+from patients.plans import services as plan_services
 from symptoms.models import Alert, SymptomLog
 from tests.e2e.test_patient_journey import sign_in
 from tests.factories import PatientFactory
@@ -96,7 +96,7 @@ def seizure_journey(live_server, page, shot, clinician, patient, audit):
     )
     active_plan(other, clinician)  # due today too, with no alert
 
-    with mock.patch("symptoms.tasks.enqueue"):  # the view evaluates at once; no worker here
+    with mock.patch("taperapp.jobs.enqueue"):  # the view evaluates at once; no worker here
         sign_in(page, live_server, "clinician")
         expect(page.get_by_role("heading", name="Patients")).to_be_visible()
         page.goto(f"{live_server.url}{reverse('symptoms:log_create', args=[patient.pk])}")

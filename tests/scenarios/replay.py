@@ -18,8 +18,8 @@ from pathlib import Path
 
 import time_machine
 
-from patients import plan_services
 from patients.models import Medication
+from patients.plans import services as plan_services
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
 from tests.factories import PatientFactory

@@ -6,7 +6,7 @@ next morning, a batch uploaded by an integration, a log older than the newest on
 amendment are judged like any other. A rule returns one finding per thing that fired it (a log,
 a dose cut, a silence), with its evidence (the logs and values, when each log was assessed and
 when it was entered), the rule's version, and a trigger key; the evaluation
-(alert_services.evaluate_patient) raises each trigger once.
+(symptoms.alerts.evaluation.evaluate_patient) raises each trigger once.
 
 Thresholds come from the clinic's AlertThresholds (defaults and sources: clinical.py); NEWS2
 from news2.py (Royal College of Physicians 2017).
@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from . import news2
+from symptoms import news2
+from symptoms.clinical import STATE_LOOKBACK_DAYS
 
 # Bump a rule's version when its logic changes; alerts keep the version that raised them.
 RULE_VERSIONS = {
@@ -36,15 +37,6 @@ RULE_VERSIONS = {
     "dose_deviation": 1,
     "taper_pace": 2,  # 2: only departures from the accepted plan
 }
-# Rules read logs assessed this far back: the longest window (the baseline before a cut plus
-# the week after it), with room. Flag rules (seizure, confusion, suicidality) raise any flagged
-# log of this window that has not raised its alert yet, however late it was entered: a seizure
-# must reach a clinician even when it is typed in a week later.
-LOOKBACK_DAYS = 21
-# Rules about the patient's state (scores, vital signs, signs of seizure risk, doses taken)
-# raise on logs assessed within this many days: a late entry of the past week is still news
-# for the team; an older one is history, shown on the timeline but not alerted [site policy].
-STATE_LOOKBACK_DAYS = 7
 # A log entered this much after its assessment says so in the alert ("entered 30 h later").
 LATE_ENTRY_MINUTES = 60
 # Doses are compared to the plan to this precision (mg), so rounding is not a deviation.

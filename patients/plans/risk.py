@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from . import clinical
-from .timeline import PlanFacts
+from patients.plans import clinical
+from patients.plans.timeline import PlanFacts
 
 PATIENT_FACTOR_FIELDS = (
     "seizure_history",

@@ -15,25 +15,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import TextChoices
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 
-class Phase:
-    PRE_TAPER = "pre_taper"
-    TAPERING = "tapering"
-    ACUTE = "acute"
-    PROTRACTED = "protracted"
-    POST_WITHDRAWAL = "post_withdrawal"
-
-    LABELS = {
-        PRE_TAPER: "before the taper",
-        TAPERING: "tapering",
-        ACUTE: "acute withdrawal",
-        PROTRACTED: "protracted withdrawal",
-        POST_WITHDRAWAL: "after withdrawal",
-    }
-    CHOICES = [(key, label) for key, label in LABELS.items()]
+class Phase(TextChoices):
+    PRE_TAPER = "pre_taper", gettext_lazy("before the taper")
+    TAPERING = "tapering", gettext_lazy("tapering")
+    ACUTE = "acute", gettext_lazy("acute withdrawal")
+    PROTRACTED = "protracted", gettext_lazy("protracted withdrawal")
+    POST_WITHDRAWAL = "post_withdrawal", gettext_lazy("after withdrawal")
 
 
 @dataclass(frozen=True)
@@ -126,7 +118,7 @@ class TimelinePoint:
 
     @property
     def phase_label(self) -> str:
-        return _(Phase.LABELS[self.phase])
+        return str(Phase(self.phase).label)
 
     def in_words(self) -> str:
         """E.g. "Day 18 of tapering · 1.875 mg a day · last reduction 3 days ago", or

@@ -3,10 +3,9 @@
 from django import forms
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from symptoms.models import SEVERITY_RANK, UNRESOLVED, Alert, AlertSeverity, AlertStatus, Rule
 from taperapp.accounts.models import User
 from taperapp.accounts.selectors import clinic_ids_for_user
-
-from .models import SEVERITY_RANK, UNRESOLVED, Alert, AlertSeverity, AlertStatus, Rule
 
 
 def alerts_visible_to(user: User) -> QuerySet[Alert]:

@@ -15,16 +15,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patients import plan_services
 from patients.models import PlanStatus
+from patients.plans import services as plan_services
+from symptoms.alerts import workflow
+from symptoms.alerts.selectors import (
+    AlertFilterForm,
+    alert_dashboard,
+    alert_detail,
+    assignable_users,
+)
+from symptoms.models import Rule
 from taperapp.accounts.models import User
 from taperapp.accounts.roles import Role
 from taperapp.accounts.selectors import clinic_ids_for_user
 from taperapp.redirects import safe_next
-
-from . import alert_services
-from .alert_selectors import AlertFilterForm, alert_dashboard, alert_detail, assignable_users
-from .models import Rule
 
 HOLDABLE_RULES = {Rule.REDUCTION_RESPONSE, Rule.SEIZURE_RISK}
 DASHBOARD_PAGE_SIZE = 25
@@ -109,7 +113,7 @@ def detail(request, pk):
 def _run(action, alert, request):
     post = request.POST
     if action == "acknowledge":
-        return alert_services.alert_acknowledge(alert=alert, by=request.user)
+        return workflow.alert_acknowledge(alert=alert, by=request.user)
     if action == "assign":
         assignee = (
             User.objects.filter(pk=post.get("user") or None).first()
@@ -120,18 +124,18 @@ def _run(action, alert, request):
             raise ValidationError(
                 {"user": _("Choose a clinician or staff member of this patient's clinic.")}
             )
-        return alert_services.alert_assign(alert=alert, by=request.user, assignee=assignee)
+        return workflow.alert_assign(alert=alert, by=request.user, assignee=assignee)
     if action == "snooze":
         try:
             minutes = int(post.get("minutes", ""))
         except ValueError:
             minutes = 0
-        return alert_services.alert_snooze(
+        return workflow.alert_snooze(
             alert=alert, by=request.user, minutes=minutes, reason=post.get("reason", "")
         )
     if action == "resolve":
-        return alert_services.alert_resolve(alert=alert, by=request.user, note=post.get("note", ""))
-    return alert_services.alert_dismiss(alert=alert, by=request.user, reason=post.get("reason", ""))
+        return workflow.alert_resolve(alert=alert, by=request.user, note=post.get("note", ""))
+    return workflow.alert_dismiss(alert=alert, by=request.user, reason=post.get("reason", ""))
 
 
 def _is_uuid(value) -> bool:
@@ -166,7 +170,7 @@ def act(request, pk, action):
         messages.error(request, error)
     else:
         messages.success(request, _("Alert %(action)s.") % {"action": _(ACTION_WORDS[action])})
-    return redirect(safe_next(request, reverse("symptoms:alert_detail", kwargs={"pk": alert.pk})))
+    return redirect(safe_next(request, reverse("alerts:detail", kwargs={"pk": alert.pk})))
 
 
 ACTION_WORDS = {

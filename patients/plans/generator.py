@@ -1,7 +1,8 @@
-"""Taper schedules: generation and guideline checks, as pure functions of their inputs.
+"""Taper schedules: generation, as pure functions of their inputs (the guideline checks are in
+guidelines.py).
 
-Nothing here reads the database, so the generator and the checks are tested table by table,
-and the plan builder's live preview runs the very code that saving runs.
+Nothing here reads the database, so the generator is tested table by table, and the plan
+builder's live preview runs the very code that saving runs.
 
 Doses are Decimals in mg; internally they are counted in micrograms so that rounding to what
 the strengths allow is exact.
@@ -10,22 +11,23 @@ the strengths allow is exact.
 from __future__ import annotations
 
 import bisect
-import itertools
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
+from django.db.models import TextChoices
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from . import clinical
+from patients.plans import clinical
 
 
-class Method:
-    PERCENT = "percent"
-    FIXED = "fixed"
-    CUSTOM = "custom"
+class PlanMethod(TextChoices):
+    PERCENT = "percent", gettext_lazy("Percent of the current dose (hyperbolic)")
+    FIXED = "fixed", gettext_lazy("Fixed mg per step")
+    CUSTOM = "custom", gettext_lazy("Custom steps")
 
 
 class PlanInputError(ValueError):
@@ -47,16 +49,6 @@ class PlannedStep:
     @property
     def days(self) -> int | None:
         return None if self.end_date is None else (self.end_date - self.start_date).days + 1
-
-
-@dataclass(frozen=True)
-class GuidelineWarning:
-    code: str
-    message: str
-    sequence: int | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -159,7 +151,7 @@ def _validate_common(start_date, start_dose_mg, interval_days, method, today):
         errors["start_dose_mg"] = _("The starting dose must be more than 0 mg.")
     elif dose_problem(start_dose_mg):
         errors["start_dose_mg"] = dose_problem(start_dose_mg)
-    if method != Method.CUSTOM and (
+    if method != PlanMethod.CUSTOM and (
         interval_days is None or not 1 <= interval_days <= clinical.MAX_INTERVAL_DAYS
     ):
         errors["interval_days"] = _(
@@ -184,17 +176,17 @@ def generate_steps(
     """The steps of a plan. Raises PlanInputError for input that cannot make a plan. With
     ``today`` (the clinic's date), the start date must lie in the plausible window."""
     errors = _validate_common(start_date, start_dose_mg, interval_days, method, today)
-    if method == Method.PERCENT:
+    if method == PlanMethod.PERCENT:
         if reduction_percent is None or not (0 < reduction_percent < 100):
             errors["reduction_percent"] = _(
                 "The reduction must be more than 0% and less than 100% of the current dose."
             )
-    elif method == Method.FIXED:
+    elif method == PlanMethod.FIXED:
         if reduction_mg is None or reduction_mg <= 0:
             errors["reduction_mg"] = _("The reduction must be more than 0 mg.")
         elif start_dose_mg and reduction_mg >= start_dose_mg:
             errors["reduction_mg"] = _("The reduction must be smaller than the starting dose.")
-    elif method == Method.CUSTOM:
+    elif method == PlanMethod.CUSTOM:
         return _custom_steps(start_date, start_dose_mg, custom_steps, errors)
     else:
         errors["method"] = _("Choose how the dose is reduced: percent, fixed or custom.")
@@ -208,7 +200,7 @@ def generate_steps(
         if len(doses) > clinical.MAX_GENERATED_STEPS:
             raise PlanInputError(
                 {
-                    "reduction_percent" if method == Method.PERCENT else "reduction_mg": _(
+                    "reduction_percent" if method == PlanMethod.PERCENT else "reduction_mg": _(
                         "This reduction would need more than %(n)s steps: make it larger."
                     )
                     % {"n": clinical.MAX_GENERATED_STEPS}
@@ -217,7 +209,7 @@ def generate_steps(
         if current <= lowest:
             doses.append(Decimal("0"))  # the final step to zero, from the lowest dose
             continue
-        if method == Method.PERCENT:
+        if method == PlanMethod.PERCENT:
             target = current * (100 - reduction_percent) / 100
         else:
             target = current - reduction_mg
@@ -293,243 +285,6 @@ def last_dose_date(steps: list[PlannedStep]) -> date | None:
     if not steps or steps[-1].daily_dose_mg != 0 or len(steps) < 2:
         return None
     return steps[-1].start_date - timedelta(days=1)
-
-
-@dataclass
-class PlanContext:
-    """What the checks need besides the steps."""
-
-    formulary: Formulary
-    short_acting: bool
-    medication_name: str
-    diazepam_equivalents: list[tuple[Decimal, str]] = field(default_factory=list)
-    requested_percent: Decimal | None = None
-    patient_risks: list[str] = field(default_factory=list)
-
-
-def check_guidelines(steps: list[PlannedStep], context: PlanContext) -> list[GuidelineWarning]:
-    """Warnings against the 2025 Joint Guideline (patients/clinical.py), in plain language."""
-    warnings: list[GuidelineWarning] = []
-    if not steps:
-        return warnings
-    window = clinical.PACE_WINDOW_DAYS
-    max_cut = clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
-
-    start = steps[0].daily_dose_mg
-    if context.diazepam_equivalents:
-        highest_de, source = max(context.diazepam_equivalents)
-        if highest_de > clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG:
-            warnings.append(
-                GuidelineWarning(
-                    "outpatient_taper_unsuitable",
-                    _(
-                        "The starting dose is about %(de)s mg diazepam a day (%(source)s), above "
-                        "%(limit)s mg: an outpatient taper is unsuitable; consider inpatient or "
-                        "medically managed withdrawal."
-                    )
-                    % {
-                        "de": fmt(highest_de),
-                        "source": source,
-                        "limit": clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG,
-                    },
-                    1,
-                )
-            )
-        elif highest_de > clinical.HIGH_RISK_DAILY_DE_MG:
-            warnings.append(
-                GuidelineWarning(
-                    "high_starting_dose",
-                    _(
-                        "The starting dose is about %(de)s mg diazepam a day (%(source)s), above "
-                        "%(limit)s mg: withdrawal risk is high; taper slowly and assess often."
-                    )
-                    % {
-                        "de": fmt(highest_de),
-                        "source": source,
-                        "limit": clinical.HIGH_RISK_DAILY_DE_MG,
-                    },
-                    1,
-                )
-            )
-    if context.patient_risks:
-        warnings.append(
-            GuidelineWarning(
-                "seizure_risk_factors",
-                _(
-                    "This patient has seizure-risk factors (%(risks)s). A history of seizures or "
-                    "co-used CNS depressants make an outpatient taper unsuitable."
-                )
-                % {"risks": ", ".join(context.patient_risks)},
-            )
-        )
-    if context.short_acting:
-        warnings.append(
-            GuidelineWarning(
-                "short_acting_drug",
-                _(
-                    "%(drug)s is short-acting: consider switching to a longer-acting "
-                    "benzodiazepine such as diazepam (cross over across 1–2 weeks) before "
-                    "tapering."
-                )
-                % {"drug": context.medication_name},
-            )
-        )
-    if not context.formulary.achievable(start):
-        warnings.append(
-            GuidelineWarning(
-                "start_dose_not_dispensable",
-                _("The starting dose %(dose)s mg cannot be made from the available strengths.")
-                % {"dose": fmt(start)},
-                1,
-            )
-        )
-
-    reductions = [s for s in steps[1:] if s.daily_dose_mg < _previous(steps, s).daily_dose_mg]
-    if reductions:
-        first = reductions[0]
-        first_cut = -percent_change(_previous(steps, first).daily_dose_mg, first.daily_dose_mg)
-        if first_cut > clinical.MAX_FIRST_REDUCTION_PERCENT and first.daily_dose_mg > 0:
-            warnings.append(
-                GuidelineWarning(
-                    "first_cut_above_10_percent",
-                    _("The first reduction is %(cut)s%%; the guideline starts with 5–10%%.")
-                    % {"cut": first_cut},
-                    first.sequence,
-                )
-            )
-    for earlier, later in itertools.pairwise(reductions):
-        gap = (later.start_date - earlier.start_date).days
-        if gap < clinical.MIN_DAYS_BETWEEN_REDUCTIONS:
-            warnings.append(
-                GuidelineWarning(
-                    "reductions_less_than_14_days_apart",
-                    _(
-                        "Step %(seq)s cuts the dose %(gap)s days after the previous cut; the "
-                        "guideline leaves at least %(min)s days between reductions."
-                    )
-                    % {
-                        "seq": later.sequence,
-                        "gap": gap,
-                        "min": clinical.MIN_DAYS_BETWEEN_REDUCTIONS,
-                    },
-                    later.sequence,
-                )
-            )
-    for step in steps[1:]:
-        previous = _previous(steps, step)
-        if step.daily_dose_mg > previous.daily_dose_mg:
-            warnings.append(
-                GuidelineWarning(
-                    "dose_increase",
-                    _("Step %(seq)s raises the dose from %(a)s mg to %(b)s mg.")
-                    % {
-                        "seq": step.sequence,
-                        "a": fmt(previous.daily_dose_mg),
-                        "b": fmt(step.daily_dose_mg),
-                    },
-                    step.sequence,
-                )
-            )
-            continue
-        if step.daily_dose_mg == previous.daily_dose_mg:
-            continue
-        # The highest dose taken in the 14 days before this step starts.
-        window_start = step.start_date - timedelta(days=window)
-        recent = [
-            s.daily_dose_mg
-            for s in steps
-            if s.sequence < step.sequence and (s.end_date is None or s.end_date >= window_start)
-        ]
-        reference = max(recent)
-        cut = (reference - step.daily_dose_mg) / reference * 100
-        if cut > max_cut:
-            warnings.append(
-                GuidelineWarning(
-                    "exceeds_25_percent_in_2_weeks",
-                    _(
-                        "Step %(seq)s takes the dose from %(a)s mg to %(b)s mg within %(days)s "
-                        "days, a cut of %(cut)s%%; the guideline pace is at most %(max)s%% every "
-                        "2 weeks."
-                    )
-                    % {
-                        "seq": step.sequence,
-                        "a": fmt(reference),
-                        "b": fmt(step.daily_dose_mg),
-                        "days": window,
-                        "cut": cut.quantize(Decimal("1"), ROUND_HALF_UP),
-                        "max": max_cut,
-                    },
-                    step.sequence,
-                )
-            )
-        if step.daily_dose_mg == 0:
-            if previous.daily_dose_mg > context.formulary.lowest_practical_dose_mg:
-                continue  # a stop from above the lowest dose is already flagged for its pace
-            warnings.append(
-                GuidelineWarning(
-                    "final_step_from_lowest_dose",
-                    _(
-                        "Step %(seq)s stops from %(dose)s mg, the lowest dose the strengths "
-                        "allow. A liquid formulation would allow smaller final steps."
-                    )
-                    % {"seq": step.sequence, "dose": fmt(previous.daily_dose_mg)},
-                    step.sequence,
-                )
-            )
-            continue
-        requested = context.requested_percent
-        this_cut = -step.change_percent if step.change_percent is not None else None
-        forced = (
-            requested is not None
-            and this_cut is not None
-            and this_cut > requested
-            and this_cut > max_cut
-        )
-        if forced:
-            warnings.append(
-                GuidelineWarning(
-                    "strengths_force_larger_cut",
-                    _(
-                        "Step %(seq)s: the available strengths cannot make a %(req)s%% cut from "
-                        "%(a)s mg; the nearest dispensable dose is %(b)s mg (a %(cut)s%% cut). "
-                        "Consider a liquid formulation or switching to diazepam."
-                    )
-                    % {
-                        "seq": step.sequence,
-                        "req": fmt(requested),
-                        "a": fmt(previous.daily_dose_mg),
-                        "b": fmt(step.daily_dose_mg),
-                        "cut": this_cut.quantize(Decimal("1"), ROUND_HALF_UP),
-                    },
-                    step.sequence,
-                )
-            )
-    for step in steps:
-        if step.daily_dose_mg > 0 and not context.formulary.achievable(step.daily_dose_mg):
-            if step.sequence == 1:
-                continue  # reported above as start_dose_not_dispensable
-            warnings.append(
-                GuidelineWarning(
-                    "dose_not_dispensable",
-                    _("Step %(seq)s: %(dose)s mg cannot be made from the available strengths.")
-                    % {"seq": step.sequence, "dose": fmt(step.daily_dose_mg)},
-                    step.sequence,
-                )
-            )
-    if steps[-1].daily_dose_mg != 0:
-        warnings.append(
-            GuidelineWarning(
-                "does_not_reach_zero",
-                _("The plan ends at %(dose)s mg a day, not at zero.")
-                % {"dose": fmt(steps[-1].daily_dose_mg)},
-                steps[-1].sequence,
-            )
-        )
-    return warnings
-
-
-def _previous(steps: list[PlannedStep], step: PlannedStep) -> PlannedStep:
-    return steps[step.sequence - 2]
 
 
 # How much each kind of piece costs a patient when the schedule chooses tablets: whole

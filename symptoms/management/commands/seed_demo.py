@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from patients import plan_services
 from patients.models import Medication, Patient
+from patients.plans import services as plan_services
 from patients.services import patient_create, patient_discharge
 from taperapp.accounts.models import Clinic, Membership, User
 from taperapp.accounts.roles import Role
@@ -269,7 +269,7 @@ class Command(BaseCommand):
 
     def _alerts(self):
         """Run the alert rules over the demo patients, as the worker would."""
-        from symptoms.alert_services import evaluate_patient
+        from symptoms.alerts.evaluation import evaluate_patient
 
         for patient in Patient.objects.filter(status=Patient.Status.ACTIVE):
             evaluate_patient(patient.pk)

@@ -7,11 +7,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from symptoms.alerts import workflow
+from symptoms.alerts.selectors import alerts_visible_to
+from symptoms.models import UNRESOLVED, Alert, AlertSeverity, AlertStatus
 from taperapp.accounts.models import User
-
-from . import alert_services
-from .alert_selectors import alerts_visible_to
-from .models import UNRESOLVED, Alert, AlertSeverity, AlertStatus
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -100,7 +99,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
-        return self._done(alert_services.alert_acknowledge(alert=self._alert(pk), by=request.user))
+        return self._done(workflow.alert_acknowledge(alert=self._alert(pk), by=request.user))
 
     @extend_schema(request=AssignSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -113,9 +112,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             raise serializers.ValidationError(
                 {"user": ["Choose a clinician or staff member of this patient's clinic."]}
             )
-        return self._done(
-            alert_services.alert_assign(alert=alert, by=request.user, assignee=assignee)
-        )
+        return self._done(workflow.alert_assign(alert=alert, by=request.user, assignee=assignee))
 
     @extend_schema(request=SnoozeSerializer, responses=AlertSerializer)
     @action(detail=True, methods=["post"])
@@ -124,7 +121,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = SnoozeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._done(
-            alert_services.alert_snooze(alert=alert, by=request.user, **body.validated_data)
+            workflow.alert_snooze(alert=alert, by=request.user, **body.validated_data)
         )
 
     @extend_schema(request=NoteSerializer, responses=AlertSerializer)
@@ -134,9 +131,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = NoteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._done(
-            alert_services.alert_resolve(
-                alert=alert, by=request.user, note=body.validated_data["note"]
-            )
+            workflow.alert_resolve(alert=alert, by=request.user, note=body.validated_data["note"])
         )
 
     @extend_schema(request=DismissSerializer, responses=AlertSerializer)
@@ -146,7 +141,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = DismissSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._done(
-            alert_services.alert_dismiss(
+            workflow.alert_dismiss(
                 alert=alert, by=request.user, reason=body.validated_data["reason"]
             )
         )

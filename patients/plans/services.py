@@ -16,10 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taperapp.accounts.models import User
-
-from . import clinical, risk, tapering
-from .models import (
+from patients.models import (
     RUNNING_STATUSES,
     Medication,
     Patient,
@@ -29,7 +26,9 @@ from .models import (
     TaperPlanRevision,
     TaperStep,
 )
-from .signals import plan_changed
+from patients.plans import clinical, generator, guidelines, risk
+from patients.plans.signals import plan_changed
+from taperapp.accounts.models import User
 
 
 @dataclass
@@ -46,26 +45,26 @@ class PlanParameters:
 
 @dataclass
 class Schedule:
-    steps: list[tapering.PlannedStep]
-    warnings: list[tapering.GuidelineWarning]
+    steps: list[generator.PlannedStep]
+    warnings: list[guidelines.GuidelineWarning]
 
     @property
     def last_dose_date(self) -> date | None:
-        return tapering.last_dose_date(self.steps)
+        return generator.last_dose_date(self.steps)
 
 
-def formulary_for(medication: Medication) -> tapering.Formulary:
-    return tapering.Formulary(
+def formulary_for(medication: Medication) -> generator.Formulary:
+    return generator.Formulary(
         units_mg=tuple(medication.dose_units_mg()),
         lowest_practical_dose_mg=medication.lowest_practical_dose_mg,
     )
 
 
 def check_schedule(
-    steps: list[tapering.PlannedStep], *, patient: Patient, params: PlanParameters
-) -> list[tapering.GuidelineWarning]:
+    steps: list[generator.PlannedStep], *, patient: Patient, params: PlanParameters
+) -> list[guidelines.GuidelineWarning]:
     medication = params.medication
-    context = tapering.PlanContext(
+    context = guidelines.PlanContext(
         formulary=formulary_for(medication),
         short_acting=medication.is_short_acting,
         medication_name=medication.name,
@@ -73,13 +72,13 @@ def check_schedule(
         requested_percent=params.reduction_percent if params.method == PlanMethod.PERCENT else None,
         patient_risks=risk.patient_factors(patient, steps[0].start_date),
     )
-    return tapering.check_guidelines(steps, context)
+    return guidelines.check_guidelines(steps, context)
 
 
 def plan_preview(*, patient: Patient, params: PlanParameters) -> Schedule:
     """The steps and warnings a plan would have; raises ValidationError on bad input."""
     try:
-        steps = tapering.generate_steps(
+        steps = generator.generate_steps(
             method=params.method,
             start_date=params.start_date,
             start_dose_mg=params.start_dose_mg,
@@ -90,7 +89,7 @@ def plan_preview(*, patient: Patient, params: PlanParameters) -> Schedule:
             custom_steps=params.custom_steps,
             today=timezone.localdate(timezone=patient.clinic.zone),
         )
-    except tapering.PlanInputError as error:
+    except generator.PlanInputError as error:
         raise ValidationError(error.errors) from error
     return Schedule(steps, check_schedule(steps, patient=patient, params=params))
 
@@ -301,20 +300,20 @@ def taper_plan_hold(*, plan: TaperPlan, by: User, reason: str, on: date | None =
     return _changed(plan)
 
 
-def _steps_of(revision: TaperPlanRevision) -> list[tapering.PlannedStep]:
+def _steps_of(revision: TaperPlanRevision) -> list[generator.PlannedStep]:
     return [
-        tapering.PlannedStep(
+        generator.PlannedStep(
             s.sequence, s.start_date, s.end_date, s.daily_dose_mg, s.change_percent
         )
         for s in revision.steps.order_by("sequence")
     ]
 
 
-def _renumber(steps: list[tuple[date, date | None, Decimal]]) -> list[tapering.PlannedStep]:
+def _renumber(steps: list[tuple[date, date | None, Decimal]]) -> list[generator.PlannedStep]:
     planned = []
     for index, (start, end, dose) in enumerate(steps):
-        change = None if index == 0 else tapering.percent_change(steps[index - 1][2], dose)
-        planned.append(tapering.PlannedStep(index + 1, start, end, dose, change))
+        change = None if index == 0 else generator.percent_change(steps[index - 1][2], dose)
+        planned.append(generator.PlannedStep(index + 1, start, end, dose, change))
     return planned
 
 

@@ -7,7 +7,7 @@ accessible reading of the same data.
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .tapering import fmt
+from patients.plans.generator import fmt
 
 
 def dose_chart(steps, *, width=640, height=220, today: date | None = None) -> dict | None:

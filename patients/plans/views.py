@@ -12,11 +12,12 @@ from django.views import View
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView
 
-from . import plan_services
-from .charts import dose_chart
-from .forms import PlanActionForm, TaperPlanForm
-from .models import PlanMethod
-from .selectors import patient_timeline, patients_visible_to, plan_detail
+from patients.models import PlanMethod
+from patients.plans import services as plan_services
+from patients.plans.charts import dose_chart
+from patients.plans.forms import PlanActionForm, TaperPlanForm
+from patients.plans.selectors import patient_timeline, plan_detail
+from patients.selectors import patients_visible_to
 
 
 def _clinic_today(patient):
@@ -244,7 +245,7 @@ class PlanReviseView(PermissionRequiredMixin, PlanScopedMixin, FormView):
 def reverse_preview(patient):
     from django.urls import reverse
 
-    return reverse("patients:plan_preview", kwargs={"pk": patient.pk})
+    return reverse("plans:preview", kwargs={"pk": patient.pk})
 
 
 class PlanScheduleView(PermissionRequiredMixin, PlanScopedMixin, DetailView):

@@ -10,11 +10,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from patients.models import Medication, PlanMethod, TaperPlan, TaperPlanRevision, TaperStep
+from patients.plans import clinical
+from patients.plans import services as plan_services
+from patients.plans.selectors import medications, patient_timeline, plan_detail, plans_with_steps
 from taperapp.api import NormalizedDecimalField, ReasonSerializer
-
-from . import clinical, plan_services
-from .models import Medication, PlanMethod, TaperPlan, TaperPlanRevision, TaperStep
-from .selectors import medications, patient_timeline, plan_detail, plans_with_steps
 
 
 class MedicationSerializer(serializers.ModelSerializer):

@@ -21,10 +21,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from patients import tapering
 from patients.models import Medication, Patient, TaperPlan, TaperPlanRevision, TaperStep
-from patients.plan_services import formulary_for
-from patients.timeline import PlanFacts, StepFact
+from patients.plans import generator
+from patients.plans.services import formulary_for
+from patients.plans.timeline import PlanFacts, StepFact
 from symptoms import scales
 from symptoms.models import Alert, PatientEvaluation, SymptomLog
 from taperapp.accounts.models import Clinic, Membership, User
@@ -146,7 +146,7 @@ class Command(BaseCommand):
             start = today - timedelta(days=ago + rng.randint(0, 13))
             key = start
             if key not in schedules:
-                schedules[key] = tapering.generate_steps(
+                schedules[key] = generator.generate_steps(
                     method="percent",
                     start_date=start,
                     start_dose_mg=Decimal("2"),
@@ -155,7 +155,7 @@ class Command(BaseCommand):
                     interval_days=14,
                 )
             planned = schedules[key]
-            last_dose = tapering.last_dose_date(planned)
+            last_dose = generator.last_dose_date(planned)
             plan_status = status
             ended = None
             if status == "completed":

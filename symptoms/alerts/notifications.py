@@ -6,6 +6,8 @@ the MRN, and links to the alert, where the reader signs in.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -13,10 +15,37 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from symptoms.models import Alert, AlertEvent, AlertNotification, EventKind
+from taperapp import jobs
 from taperapp.accounts.models import User
 from taperapp.accounts.roles import Role
 
-from .models import Alert, AlertEvent, AlertNotification, EventKind
+# Severities that are worth waking someone for: a notification is owed when an alert of these
+# opens, returns or escalates (docs/clinical-basis.md, notification).
+NOTIFY_SEVERITIES = ("high", "critical")
+
+
+def queue_notification(alert_id, reason: str):
+    """Record the notification owed, in this transaction, then queue it after commit. A dead
+    broker is logged, not raised: the row stays unhandled and the sweep queues it again."""
+    AlertNotification.objects.get_or_create(
+        alert_id=alert_id, reason=reason, defaults={"requested_at": timezone.now()}
+    )
+    jobs.enqueue("symptoms.notify_alert", str(alert_id), reason)
+
+
+# A notification still unhandled this long after it was asked for was lost on its way (a broker
+# outage at commit, a purged queue): the sweep queues it again. Longer than a normal delivery,
+# shorter than the first escalation.
+NOTIFICATION_REDELIVERY_AFTER = timedelta(minutes=2)
+
+
+def notifications_owed(now: datetime) -> list[tuple[str, str]]:
+    """(alert id, reason) of every notification asked for and not handled in time."""
+    rows = AlertNotification.objects.filter(
+        handled_at__isnull=True, requested_at__lt=now - NOTIFICATION_REDELIVERY_AFTER
+    ).values_list("alert_id", "reason")
+    return [(str(alert_id), reason) for alert_id, reason in rows]
 
 
 def recipients_for(alert: Alert) -> list[str]:
@@ -58,8 +87,7 @@ def notify_alert(alert_id, reason: str) -> int:
         "alert": alert,
         "reason": reason,
         "escalated": reason.startswith("escalated"),
-        "url": settings.SITE_URL.rstrip("/")
-        + reverse("symptoms:alert_detail", kwargs={"pk": alert.pk}),
+        "url": settings.SITE_URL.rstrip("/") + reverse("alerts:detail", kwargs={"pk": alert.pk}),
     }
     subject = " ".join(render_to_string("emails/alert-subject.txt", context).split())
     message = EmailMultiAlternatives(

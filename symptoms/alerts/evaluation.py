@@ -1,9 +1,9 @@
-"""Alert writes: evaluation (rules -> alert upserts), staff actions, sweep, escalation.
+"""Evaluation: read a patient's logs and plans, run every rule, and open or update alerts.
 
-Concurrency: evaluations of one patient are serialised by a row lock on PatientEvaluation;
-one unresolved alert per (patient, rule) is a partial unique constraint; staff actions and
-escalations claim an alert with a compare-and-set UPDATE and go on only if they changed it
-(healthchecks' sendalerts pattern), so two workers or two people never both win.
+Idempotent: evaluating the same data again changes nothing (``AlertTrigger`` remembers what each
+log and plan revision already raised). Evaluations of one patient are serialised by a row lock
+on ``PatientEvaluation``; one unresolved alert per (patient, rule) is a partial unique
+constraint.
 """
 
 from __future__ import annotations
@@ -13,25 +13,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients import risk
 from patients.models import Patient, PlanStatus, TaperPlan
-from patients.timeline import Phase, timeline_on
-from taperapp.accounts.models import User
-
-from . import clinical, rules
-from .models import (
+from patients.plans import risk
+from patients.plans.timeline import Phase, timeline_on
+from symptoms import clinical
+from symptoms.alerts import rules
+from symptoms.alerts.events import record_event
+from symptoms.alerts.notifications import NOTIFY_SEVERITIES, queue_notification
+from symptoms.models import (
     SEVERITY_RANK,
     UNRESOLVED,
     Alert,
-    AlertEvent,
-    AlertNotification,
     AlertSeverity,
     AlertStatus,
     AlertThresholds,
@@ -45,20 +43,12 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-NOTIFY_SEVERITIES = ("high", "critical")
+
+# "Never", for comparisons with timestamps that may be missing.
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
+
 # Rules about a reported event, always critical: each new report is news (see _update).
 REPORT_RULES = {Rule.SEIZURE, Rule.COMPLICATED_WITHDRAWAL, Rule.SUICIDALITY}
-
-
-def _epoch():
-    # "Never" for comparisons with timestamps that may be missing.
-    return datetime(2000, 1, 1, tzinfo=UTC)
-
-
-def thresholds_for(clinic) -> AlertThresholds:
-    """The clinic's thresholds, or the defaults (unsaved) until an admin sets them: reading
-    them never writes."""
-    return AlertThresholds.objects.filter(clinic=clinic).first() or AlertThresholds(clinic=clinic)
 
 
 # --- Reading a patient's history -------------------------------------------------------------
@@ -146,7 +136,7 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
         _log_view(log)
         for log in patient.symptom_logs.filter(
             status=LogStatus.CURRENT,
-            assessed_at__gte=now - timedelta(days=rules.LOOKBACK_DAYS),
+            assessed_at__gte=now - timedelta(days=clinical.LOOKBACK_DAYS),
             # A device may date a log a few minutes ahead of the server (CLOCK_SKEW_MINUTES):
             # such a log is judged now, not missed until it is "due".
             assessed_at__lte=now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES),
@@ -161,8 +151,8 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
         phase_started = datetime.combine(
             point.last_dose_date + timedelta(days=1), datetime.min.time(), tzinfo=zone
         )
-    thresholds = thresholds_for(patient.clinic)
-    first_day = today - timedelta(days=rules.LOOKBACK_DAYS + thresholds.taper_pace_days)
+    thresholds = AlertThresholds.for_clinic(patient.clinic)
+    first_day = today - timedelta(days=clinical.LOOKBACK_DAYS + thresholds.taper_pace_days)
     all_facts = list(facts.values())
     planned_doses = {}
     day = first_day
@@ -173,7 +163,7 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
     state_days = {
         timezone.localtime(log.assessed_at, zone).date()
         for log in logs
-        if log.assessed_at >= now - timedelta(days=rules.STATE_LOOKBACK_DAYS)
+        if log.assessed_at >= now - timedelta(days=clinical.STATE_LOOKBACK_DAYS)
     }
     return rules.History(
         now=now,
@@ -194,37 +184,6 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
 
 
 # --- Evaluation --------------------------------------------------------------------------------
-
-
-def _event(alert: Alert, kind: str, at: datetime, actor: User | None = None, note="", **data):
-    return AlertEvent.objects.create(
-        alert=alert, kind=kind, actor=actor, at=at, note=note, data=data
-    )
-
-
-def _queue_notification(alert_id, reason: str):
-    """Record the notification owed, in this transaction, then queue it after commit. A dead
-    broker is logged, not raised: the row stays unhandled and the sweep queues it again."""
-    from .tasks import enqueue, notify_alert
-
-    AlertNotification.objects.get_or_create(
-        alert_id=alert_id, reason=reason, defaults={"requested_at": timezone.now()}
-    )
-    enqueue(notify_alert, str(alert_id), reason)
-
-
-# A notification still unhandled this long after it was asked for was lost on its way (a broker
-# outage at commit, a purged queue): the sweep queues it again. Longer than a normal delivery,
-# shorter than the first escalation.
-NOTIFICATION_REDELIVERY_AFTER = timedelta(minutes=2)
-
-
-def notifications_owed(now: datetime) -> list[tuple[str, str]]:
-    """(alert id, reason) of every notification asked for and not handled in time."""
-    rows = AlertNotification.objects.filter(
-        handled_at__isnull=True, requested_at__lt=now - NOTIFICATION_REDELIVERY_AFTER
-    ).values_list("alert_id", "reason")
-    return [(str(alert_id), reason) for alert_id, reason in rows]
 
 
 MAX_EVIDENCE_LOGS = 20
@@ -281,7 +240,7 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bo
     alert.rule_version = finding.version
     alert.save()
     kind = EventKind.SEVERITY_RAISED if raised else EventKind.RETRIGGERED
-    _event(
+    record_event(
         alert,
         kind,
         now,
@@ -293,7 +252,7 @@ def _update(alert: Alert, finding: rules.Finding, now: datetime, new_trigger: bo
     if alert.severity in NOTIFY_SEVERITIES and (raised or reopened):
         # One notification per reason: a rise once per level, a reopening once per report.
         reason = f"reopened:{finding.trigger_key}" if reopened else f"raised:{alert.severity}"
-        _queue_notification(alert.pk, reason)
+        queue_notification(alert.pk, reason)
     return kind
 
 
@@ -310,7 +269,7 @@ def _raised_triggers(patient: Patient, now: datetime) -> dict:
     """(rule, trigger key) -> the highest severity already raised for it. Triggers are logs,
     cuts and silences of the look-back, and an alert is raised after what fired it, so only
     the triggers recorded since then are read."""
-    since = now - timedelta(days=rules.LOOKBACK_DAYS + 1)
+    since = now - timedelta(days=clinical.LOOKBACK_DAYS + 1)
     return {
         (rule, key): (severity, frozenset(filter(None, signature.split(","))))
         for rule, key, severity, signature in AlertTrigger.objects.filter(
@@ -323,7 +282,7 @@ def _earlier_versions(patient: Patient, now: datetime) -> dict[str, list[str]]:
     """Log id -> the ids of the versions it corrects (an amendment's chain), for the logs of
     the look-back: a correction that still shows what its earlier version showed is the same
     report, not a new one."""
-    since = now - timedelta(days=rules.LOOKBACK_DAYS + 1)
+    since = now - timedelta(days=clinical.LOOKBACK_DAYS + 1)
     parents = dict(
         patient.symptom_logs.filter(supersedes__isnull=False, created_at__gte=since)
         .values_list("pk", "supersedes_id")
@@ -404,7 +363,7 @@ def alert_upsert(
         else:
             kind = EventKind.OPENED
             age = (now - finding.data_at).total_seconds() if finding.data_at else None
-            _event(
+            record_event(
                 alert,
                 EventKind.OPENED,
                 now,
@@ -413,7 +372,7 @@ def alert_upsert(
                 trigger=finding.trigger_key,
             )
             if alert.severity in NOTIFY_SEVERITIES:
-                _queue_notification(alert.pk, "opened")
+                queue_notification(alert.pk, "opened")
     AlertTrigger.objects.update_or_create(
         patient=patient,
         rule=finding.rule,
@@ -444,7 +403,7 @@ def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Touched
     # Serialise evaluations of this patient (two workers, a retry after a crash): the row is
     # read FOR UPDATE, or created (get_or_create settles a creation race in a savepoint).
     state, _created = PatientEvaluation.objects.select_for_update().get_or_create(
-        patient=patient, defaults={"evaluated_at": _epoch()}
+        patient=patient, defaults={"evaluated_at": NEVER}
     )
     data_at = _newest_data_at(patient)
     touched = []
@@ -499,7 +458,7 @@ def _clear_missed_log(patient: Patient, now: datetime):
         alert.resolved_at = now
         alert.resolution_note = _("A log arrived.")
         alert.save(update_fields=["status", "resolved_at", "resolution_note"])
-        _event(
+        record_event(
             alert,
             EventKind.AUTO_RESOLVED,
             now,
@@ -513,14 +472,14 @@ def _clear_missed_log(patient: Patient, now: datetime):
         )
 
 
-# --- The periodic jobs ---------------------------------------------------------------------------
+# --- Finding who is due -------------------------------------------------------------------------
 
 
 def patients_due_for_evaluation(now: datetime) -> list:
     """Set-based: patients whose newest data is newer than their last evaluation, and patients
     in a plan whose last log is older than the smallest missed-log threshold (the rule decides
     per clinic). Two queries, whatever the number of patients."""
-    epoch = Value(_epoch(), output_field=DateTimeField())
+    epoch = Value(NEVER, output_field=DateTimeField())
     newest_log = (
         SymptomLog.objects.filter(patient=OuterRef("pk"))
         .order_by("-created_at")
@@ -567,39 +526,6 @@ def patients_due_for_evaluation(now: datetime) -> list:
     return list(set(stale) | set(silent))
 
 
-def escalate_due(now: datetime) -> list:
-    """Critical alerts still open (not acknowledged) after the clinic's delay: raise the
-    escalation level and notify again, every delay, until acknowledged."""
-    default = clinical.ALERT_DEFAULTS["escalate_after_minutes"]
-    candidates = (
-        Alert.objects.filter(status=AlertStatus.OPEN, severity="critical")
-        .annotate(delay=Coalesce(F("patient__clinic__thresholds__escalate_after_minutes"), default))
-        .values_list("pk", "escalation_level", "opened_at", "last_notified_at", "delay")
-    )
-    escalated = []
-    for pk, level, opened_at, notified_at, delay in candidates:
-        since = max(filter(None, [opened_at, notified_at]))
-        if now - since < timedelta(minutes=delay):
-            continue
-        # Compare-and-set: only one worker moves the level on.
-        claimed = Alert.objects.filter(
-            pk=pk, status=AlertStatus.OPEN, escalation_level=level
-        ).update(escalation_level=level + 1, last_notified_at=now)
-        if claimed != 1:
-            continue
-        alert = Alert.objects.get(pk=pk)
-        _event(
-            alert,
-            EventKind.ESCALATED,
-            now,
-            note=_("Not acknowledged: escalation level %(n)s.") % {"n": level + 1},
-            level=level + 1,
-        )
-        _queue_notification(pk, f"escalated:{level + 1}")
-        escalated.append(pk)
-    return escalated
-
-
 # Rules about an event (a seizure, suicidal thoughts, a dose taken): the event stays true until
 # a person resolves the alert. The other rules describe a state, which holds only while the
 # newest assessment still shows it.
@@ -611,7 +537,7 @@ EVENT_RULES = {
 }
 
 
-def _cause_still_holds(alert: Alert, now: datetime) -> bool:
+def cause_still_holds(alert: Alert, now: datetime) -> bool:
     if not alert.patient.is_active:
         return False
     history = build_history(alert.patient, now)
@@ -626,165 +552,3 @@ def _cause_still_holds(alert: Alert, now: datetime) -> bool:
         )
         for finding in rules.evaluate(history)
     )
-
-
-@transaction.atomic
-def expire_snoozes(now: datetime) -> list:
-    """Snoozes that have ended: the alert returns if its cause still holds, else it resolves."""
-    returned = []
-    for alert in Alert.objects.select_related("patient__clinic").filter(
-        status=AlertStatus.SNOOZED, snoozed_until__lte=now
-    ):
-        claimed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.SNOOZED).update(
-            status=AlertStatus.OPEN, snoozed_until=None
-        )
-        if claimed != 1:
-            continue
-        alert.refresh_from_db()
-        if _cause_still_holds(alert, now):
-            _event(
-                alert, EventKind.SNOOZE_ENDED, now, note=_("Snooze ended; the cause still holds.")
-            )
-            returned.append(alert.pk)
-        else:
-            Alert.objects.filter(pk=alert.pk).update(
-                status=AlertStatus.RESOLVED,
-                resolved_at=now,
-                resolution_note=_("Snooze ended; the cause no longer holds."),
-            )
-            _event(
-                alert,
-                EventKind.AUTO_RESOLVED,
-                now,
-                note=_("Snooze ended; the cause no longer holds."),
-            )
-    return returned
-
-
-# --- Staff actions ------------------------------------------------------------------------------
-
-
-def _claim(alert: Alert, from_statuses, message: str, **changes) -> Alert:
-    claimed = Alert.objects.filter(pk=alert.pk, status__in=from_statuses).update(**changes)
-    current = Alert.objects.select_related("acknowledged_by", "resolved_by", "patient__clinic").get(
-        pk=alert.pk
-    )
-    if claimed != 1:
-        who = current.resolved_by or current.acknowledged_by
-        when = current.resolved_at or current.acknowledged_at or current.last_triggered_at
-        raise ValidationError(
-            message
-            % {
-                "status": current.get_status_display().lower(),
-                "who": who or _("someone else"),
-                "when": timezone.localtime(when, current.patient.clinic.zone).strftime("%H:%M"),
-            }
-        )
-    return current
-
-
-@transaction.atomic
-def alert_acknowledge(*, alert: Alert, by: User, now: datetime | None = None) -> Alert:
-    now = now or timezone.now()
-    alert = _claim(
-        alert,
-        [AlertStatus.OPEN, AlertStatus.SNOOZED],
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        status=AlertStatus.ACKNOWLEDGED,
-        acknowledged_at=now,
-        acknowledged_by=by,
-        snoozed_until=None,
-    )
-    _event(alert, EventKind.ACKNOWLEDGED, now, actor=by)
-    return alert
-
-
-@transaction.atomic
-def alert_assign(*, alert: Alert, by: User, assignee: User, now: datetime | None = None) -> Alert:
-    from taperapp.accounts.roles import Role
-
-    now = now or timezone.now()
-    eligible = User.objects.filter(
-        pk=assignee.pk,
-        is_active=True,
-        memberships__clinic_id=alert.patient.clinic_id,
-        groups__name__in=[Role.CLINICIAN, Role.STAFF],
-    ).exists()
-    if not eligible:
-        raise ValidationError(
-            {"user": _("Choose a clinician or staff member of this patient's clinic.")}
-        )
-    alert = _claim(
-        alert,
-        UNRESOLVED,
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        assigned_to=assignee,
-    )
-    _event(alert, EventKind.ASSIGNED, now, actor=by, note=str(assignee), user=str(assignee.pk))
-    return alert
-
-
-@transaction.atomic
-def alert_snooze(
-    *, alert: Alert, by: User, minutes: int, reason: str, now: datetime | None = None
-) -> Alert:
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    errors = {}
-    if not reason:
-        errors["reason"] = _("Give the reason for snoozing.")
-    if not minutes or minutes < 5 or minutes > 24 * 60:
-        errors["minutes"] = _("Snooze for 5 minutes to 24 hours.")
-    if errors:
-        raise ValidationError(errors)
-    until = now + timedelta(minutes=minutes)
-    alert = _claim(
-        alert,
-        [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED],
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        status=AlertStatus.SNOOZED,
-        snoozed_until=until,
-        snooze_reason=reason,
-    )
-    _event(alert, EventKind.SNOOZED, now, actor=by, note=reason, until=until.isoformat())
-    return alert
-
-
-@transaction.atomic
-def alert_resolve(*, alert: Alert, by: User, note: str, now: datetime | None = None) -> Alert:
-    now = now or timezone.now()
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": _("Write what was done, to resolve the alert.")})
-    alert = _claim(
-        alert,
-        UNRESOLVED,
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        status=AlertStatus.RESOLVED,
-        resolved_at=now,
-        resolved_by=by,
-        resolution_note=note,
-        snoozed_until=None,
-    )
-    _event(alert, EventKind.RESOLVED, now, actor=by, note=note)
-    return alert
-
-
-@transaction.atomic
-def alert_dismiss(*, alert: Alert, by: User, reason: str, now: datetime | None = None) -> Alert:
-    now = now or timezone.now()
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give the reason for dismissing the alert.")})
-    alert = _claim(
-        alert,
-        UNRESOLVED,
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        status=AlertStatus.DISMISSED,
-        resolved_at=now,
-        resolved_by=by,
-        resolution_note=reason,
-        snoozed_until=None,
-    )
-    _event(alert, EventKind.DISMISSED, now, actor=by, note=reason)
-    return alert

@@ -1,0 +1,323 @@
+"""Guideline checks of a taper schedule: one function per check, pure functions of the steps.
+
+Each check reads the steps (and the context: drug, strengths, patient risks) and returns its
+warnings in plain language; ``check_guidelines`` runs them in a fixed order, so a plan's
+warnings read from its start to its end. The numbers and their sources:
+docs/clinical-basis.md, "Tapering pace" and "Withdrawal risk by dose".
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+from patients.plans import clinical
+from patients.plans.generator import Formulary, PlannedStep, fmt, percent_change
+
+
+@dataclass(frozen=True)
+class GuidelineWarning:
+    code: str
+    message: str
+    sequence: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PlanContext:
+    """What the checks need besides the steps."""
+
+    formulary: Formulary
+    short_acting: bool
+    medication_name: str
+    diazepam_equivalents: list[tuple[Decimal, str]] = field(default_factory=list)
+    requested_percent: Decimal | None = None
+    patient_risks: list[str] = field(default_factory=list)
+
+
+def _previous(steps: list[PlannedStep], step: PlannedStep) -> PlannedStep:
+    return steps[step.sequence - 2]
+
+
+def reductions(steps: list[PlannedStep]) -> list[PlannedStep]:
+    """The steps that cut the dose."""
+    return [s for s in steps[1:] if s.daily_dose_mg < _previous(steps, s).daily_dose_mg]
+
+
+# --- Checks of the whole plan ----------------------------------------------------------------
+
+
+def starting_dose_risk(
+    steps: list[PlannedStep], context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    if not context.diazepam_equivalents:
+        return
+    highest_de, source = max(context.diazepam_equivalents)
+    if highest_de > clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG:
+        yield GuidelineWarning(
+            "outpatient_taper_unsuitable",
+            _(
+                "The starting dose is about %(de)s mg diazepam a day (%(source)s), above "
+                "%(limit)s mg: an outpatient taper is unsuitable; consider inpatient or "
+                "medically managed withdrawal."
+            )
+            % {
+                "de": fmt(highest_de),
+                "source": source,
+                "limit": clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG,
+            },
+            1,
+        )
+    elif highest_de > clinical.HIGH_RISK_DAILY_DE_MG:
+        yield GuidelineWarning(
+            "high_starting_dose",
+            _(
+                "The starting dose is about %(de)s mg diazepam a day (%(source)s), above "
+                "%(limit)s mg: withdrawal risk is high; taper slowly and assess often."
+            )
+            % {"de": fmt(highest_de), "source": source, "limit": clinical.HIGH_RISK_DAILY_DE_MG},
+            1,
+        )
+
+
+def seizure_risk_factors(
+    steps: list[PlannedStep], context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    if context.patient_risks:
+        yield GuidelineWarning(
+            "seizure_risk_factors",
+            _(
+                "This patient has seizure-risk factors (%(risks)s). A history of seizures or "
+                "co-used CNS depressants make an outpatient taper unsuitable."
+            )
+            % {"risks": ", ".join(context.patient_risks)},
+        )
+
+
+def short_acting_drug(steps: list[PlannedStep], context: PlanContext) -> Iterator[GuidelineWarning]:
+    if context.short_acting:
+        yield GuidelineWarning(
+            "short_acting_drug",
+            _(
+                "%(drug)s is short-acting: consider switching to a longer-acting "
+                "benzodiazepine such as diazepam (cross over across 1–2 weeks) before "
+                "tapering."
+            )
+            % {"drug": context.medication_name},
+        )
+
+
+def start_dose_dispensable(
+    steps: list[PlannedStep], context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    start = steps[0].daily_dose_mg
+    if not context.formulary.achievable(start):
+        yield GuidelineWarning(
+            "start_dose_not_dispensable",
+            _("The starting dose %(dose)s mg cannot be made from the available strengths.")
+            % {"dose": fmt(start)},
+            1,
+        )
+
+
+def first_cut_size(steps: list[PlannedStep], context: PlanContext) -> Iterator[GuidelineWarning]:
+    cuts = reductions(steps)
+    if not cuts:
+        return
+    first = cuts[0]
+    first_cut = -percent_change(_previous(steps, first).daily_dose_mg, first.daily_dose_mg)
+    if first_cut > clinical.MAX_FIRST_REDUCTION_PERCENT and first.daily_dose_mg > 0:
+        yield GuidelineWarning(
+            "first_cut_above_10_percent",
+            _("The first reduction is %(cut)s%%; the guideline starts with 5–10%%.")
+            % {"cut": first_cut},
+            first.sequence,
+        )
+
+
+def reduction_spacing(steps: list[PlannedStep], context: PlanContext) -> Iterator[GuidelineWarning]:
+    for earlier, later in itertools.pairwise(reductions(steps)):
+        gap = (later.start_date - earlier.start_date).days
+        if gap < clinical.MIN_DAYS_BETWEEN_REDUCTIONS:
+            yield GuidelineWarning(
+                "reductions_less_than_14_days_apart",
+                _(
+                    "Step %(seq)s cuts the dose %(gap)s days after the previous cut; the "
+                    "guideline leaves at least %(min)s days between reductions."
+                )
+                % {"seq": later.sequence, "gap": gap, "min": clinical.MIN_DAYS_BETWEEN_REDUCTIONS},
+                later.sequence,
+            )
+
+
+# --- Checks of one step against the steps before it --------------------------------------------
+
+
+def dose_increase(
+    steps: list[PlannedStep], step: PlannedStep, context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    previous = _previous(steps, step)
+    if step.daily_dose_mg > previous.daily_dose_mg:
+        yield GuidelineWarning(
+            "dose_increase",
+            _("Step %(seq)s raises the dose from %(a)s mg to %(b)s mg.")
+            % {
+                "seq": step.sequence,
+                "a": fmt(previous.daily_dose_mg),
+                "b": fmt(step.daily_dose_mg),
+            },
+            step.sequence,
+        )
+
+
+def highest_dose_in_window(steps: list[PlannedStep], step: PlannedStep, days: int) -> Decimal:
+    """The highest dose taken in the ``days`` before ``step`` starts (the pace's reference)."""
+    window_start = step.start_date - timedelta(days=days)
+    return max(
+        s.daily_dose_mg
+        for s in steps
+        if s.sequence < step.sequence and (s.end_date is None or s.end_date >= window_start)
+    )
+
+
+def pace(
+    steps: list[PlannedStep], step: PlannedStep, context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    if step.daily_dose_mg >= _previous(steps, step).daily_dose_mg:
+        return
+    window, max_cut = clinical.PACE_WINDOW_DAYS, clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
+    reference = highest_dose_in_window(steps, step, window)
+    cut = (reference - step.daily_dose_mg) / reference * 100
+    if cut > max_cut:
+        yield GuidelineWarning(
+            "exceeds_25_percent_in_2_weeks",
+            _(
+                "Step %(seq)s takes the dose from %(a)s mg to %(b)s mg within %(days)s "
+                "days, a cut of %(cut)s%%; the guideline pace is at most %(max)s%% every "
+                "2 weeks."
+            )
+            % {
+                "seq": step.sequence,
+                "a": fmt(reference),
+                "b": fmt(step.daily_dose_mg),
+                "days": window,
+                "cut": cut.quantize(Decimal("1"), ROUND_HALF_UP),
+                "max": max_cut,
+            },
+            step.sequence,
+        )
+
+
+def final_step_from_lowest_dose(
+    steps: list[PlannedStep], step: PlannedStep, context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    previous = _previous(steps, step)
+    if step.daily_dose_mg != 0 or previous.daily_dose_mg == 0:
+        return
+    if previous.daily_dose_mg > context.formulary.lowest_practical_dose_mg:
+        return  # a stop from above the lowest dose is already flagged for its pace
+    yield GuidelineWarning(
+        "final_step_from_lowest_dose",
+        _(
+            "Step %(seq)s stops from %(dose)s mg, the lowest dose the strengths "
+            "allow. A liquid formulation would allow smaller final steps."
+        )
+        % {"seq": step.sequence, "dose": fmt(previous.daily_dose_mg)},
+        step.sequence,
+    )
+
+
+def strengths_force_larger_cut(
+    steps: list[PlannedStep], step: PlannedStep, context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    previous = _previous(steps, step)
+    if step.daily_dose_mg == 0 or step.daily_dose_mg >= previous.daily_dose_mg:
+        return
+    requested = context.requested_percent
+    this_cut = -step.change_percent if step.change_percent is not None else None
+    if (
+        requested is not None
+        and this_cut is not None
+        and this_cut > requested
+        and this_cut > clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
+    ):
+        yield GuidelineWarning(
+            "strengths_force_larger_cut",
+            _(
+                "Step %(seq)s: the available strengths cannot make a %(req)s%% cut from "
+                "%(a)s mg; the nearest dispensable dose is %(b)s mg (a %(cut)s%% cut). "
+                "Consider a liquid formulation or switching to diazepam."
+            )
+            % {
+                "seq": step.sequence,
+                "req": fmt(requested),
+                "a": fmt(previous.daily_dose_mg),
+                "b": fmt(step.daily_dose_mg),
+                "cut": this_cut.quantize(Decimal("1"), ROUND_HALF_UP),
+            },
+            step.sequence,
+        )
+
+
+def dose_dispensable(
+    steps: list[PlannedStep], step: PlannedStep, context: PlanContext
+) -> Iterator[GuidelineWarning]:
+    if step.daily_dose_mg > 0 and not context.formulary.achievable(step.daily_dose_mg):
+        yield GuidelineWarning(
+            "dose_not_dispensable",
+            _("Step %(seq)s: %(dose)s mg cannot be made from the available strengths.")
+            % {"seq": step.sequence, "dose": fmt(step.daily_dose_mg)},
+            step.sequence,
+        )
+
+
+def reaches_zero(steps: list[PlannedStep], context: PlanContext) -> Iterator[GuidelineWarning]:
+    if steps[-1].daily_dose_mg != 0:
+        yield GuidelineWarning(
+            "does_not_reach_zero",
+            _("The plan ends at %(dose)s mg a day, not at zero.")
+            % {"dose": fmt(steps[-1].daily_dose_mg)},
+            steps[-1].sequence,
+        )
+
+
+PlanCheck = Callable[[list[PlannedStep], PlanContext], Iterator[GuidelineWarning]]
+StepCheck = Callable[[list[PlannedStep], PlannedStep, PlanContext], Iterator[GuidelineWarning]]
+
+# The order warnings are listed in: the plan as a whole, then each step from the second (its
+# change from the step before), then what each step's dose and the end of the plan allow.
+PLAN_CHECKS: tuple[PlanCheck, ...] = (
+    starting_dose_risk,
+    seizure_risk_factors,
+    short_acting_drug,
+    start_dose_dispensable,
+    first_cut_size,
+    reduction_spacing,
+)
+STEP_CHECKS: tuple[StepCheck, ...] = (
+    dose_increase,
+    pace,
+    final_step_from_lowest_dose,
+    strengths_force_larger_cut,
+)
+
+
+def check_guidelines(steps: list[PlannedStep], context: PlanContext) -> list[GuidelineWarning]:
+    """Warnings against the 2025 Joint Guideline, in plain language, in a fixed order."""
+    if not steps:
+        return []
+    warnings = [found for check in PLAN_CHECKS for found in check(steps, context)]
+    for step in steps[1:]:
+        for step_check in STEP_CHECKS:
+            warnings.extend(step_check(steps, step, context))
+    for step in steps[1:]:  # the first step's dose is start_dose_dispensable's
+        warnings.extend(dose_dispensable(steps, step, context))
+    warnings.extend(reaches_zero(steps, context))
+    return warnings
