@@ -48,7 +48,7 @@ from symptoms.services import LogEntry, symptom_log_record  # noqa: E402
 from taperapp.accounts.models import Clinic, User  # noqa: E402
 from taperapp.celery import app as celery_app  # noqa: E402
 from taperapp.celery import ping  # noqa: E402
-from tests.workers import Worker, drain, wait_for  # noqa: E402
+from taperapp.workers import Worker, drain, wait_for  # noqa: E402
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 

@@ -6,9 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, FormView, ListView
 
-from patients.plans import risk
 from patients.filters import PatientFilter
 from patients.forms import DischargeForm, PatientForm
+from patients.plans import risk
 from patients.plans.selectors import patient_timeline, plans_with_steps
 from patients.selectors import patient_detail, patient_list, patients_visible_to
 from patients.services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update

@@ -47,7 +47,6 @@ Sources: what was checked and what was not
 """
 
 from dataclasses import dataclass
-
 from enum import StrEnum
 
 MIN_SCORE = 0

@@ -88,7 +88,7 @@ def test_a_connection_dropped_before_the_audit_write_withholds_the_phi(api_for, 
     written (pg_terminate_backend from another session): the PHI must not leave."""
     import psycopg
 
-    from tests.workers import test_database_url
+    from taperapp.workers import test_database_url
 
     real_record = services.record
 

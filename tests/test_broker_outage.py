@@ -21,9 +21,9 @@ from symptoms.alerts.tasks import sweep_task
 from symptoms.models import Alert, AlertEvent, AlertNotification, SymptomLog
 from symptoms.scales import items_for_total
 from taperapp.celery import app as celery_app
+from taperapp.workers import Worker, drain, wait_for
 from tests.factories import PatientFactory, make_plan
 from tests.test_symptom_logs import form_data
-from tests.workers import Worker, drain, wait_for
 
 pytestmark = [
     pytest.mark.celery_worker,

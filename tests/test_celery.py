@@ -43,7 +43,7 @@ def test_the_broker_comes_from_the_environment():
 @pytest.fixture(scope="module")
 def celery_worker_process():
     """A real worker on the configured broker (Redis in CI, the filesystem transport here)."""
-    from tests.workers import Worker
+    from taperapp.workers import Worker
 
     worker = Worker(pool="solo")
     yield worker.process

@@ -23,7 +23,7 @@ pytestmark = [
 def app_connection(as_database_owner, django_db_blocker):
     """A connection as a freshly made app role (its own, so the test does not depend on how
     the suite itself connects)."""
-    from tests.workers import test_database_url
+    from taperapp.workers import test_database_url
 
     role = f"taperapp_probe_{os.environ['TAPERAPP_TEST_RUN']}"[:63]
     db = connection.settings_dict

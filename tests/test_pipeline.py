@@ -17,10 +17,10 @@ from symptoms.models import Alert, AlertEvent, PatientEvaluation, SymptomLog
 from symptoms.scales import items_for_total
 from symptoms.services import LogEntry, symptom_log_record
 from taperapp.celery import app as celery_app
+from taperapp.workers import Worker, default_queue, drain, wait_for
 from tests.factories import PatientFactory, UserFactory
 from tests.scenarios.replay import STORIES, base_for, replay
 from tests.test_scenarios import assert_meets_expectations
-from tests.workers import Worker, default_queue, drain, wait_for
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -140,7 +140,7 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
 
         import psycopg
 
-        from tests.workers import test_database_url
+        from taperapp.workers import test_database_url
 
         # Hold the patient's evaluation lock from another connection, so the task stops in the
         # middle of its work.

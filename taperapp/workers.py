@@ -1,5 +1,5 @@
-"""Real Celery workers for the pipeline tests: separate processes on the configured broker
-(Redis in CI), reading the test database."""
+"""Real Celery worker processes on the configured broker (Redis in CI), for the pipeline tests
+and the benchmarks: start, wait for, drain and stop them. Not used by the running app."""
 
 import atexit
 import contextlib
