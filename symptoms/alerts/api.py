@@ -56,7 +56,9 @@ class AssignSerializer(serializers.Serializer):
 
 
 class SnoozeSerializer(serializers.Serializer):
-    minutes = serializers.IntegerField(min_value=5, max_value=24 * 60)
+    minutes = serializers.IntegerField(
+        min_value=workflow.SNOOZE_MIN_MINUTES, max_value=workflow.SNOOZE_MAX_MINUTES
+    )
     reason = serializers.CharField(max_length=2000)
 
 

@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from symptoms.models import Alert, AlertEvent, AlertNotification, EventKind
 from taperapp import jobs
-from taperapp.accounts.models import User
-from taperapp.accounts.roles import Role
+from taperapp.accounts.selectors import care_team
 
 # Severities that are worth waking someone for: a notification is owed when an alert of these
 # opens, returns or escalates (docs/clinical-basis.md, notification).
@@ -51,11 +50,7 @@ def notifications_owed(now: datetime) -> list[tuple[str, str]]:
 def recipients_for(alert: Alert) -> list[str]:
     """On-call clinicians and staff of the clinic; everyone of those roles if nobody is on
     call (an alert must reach someone)."""
-    members = User.objects.filter(
-        is_active=True,
-        memberships__clinic_id=alert.patient.clinic_id,
-        groups__name__in=[Role.CLINICIAN, Role.STAFF],
-    ).exclude(email="")
+    members = care_team([alert.patient.clinic_id]).exclude(email="")
     on_call = members.filter(
         memberships__on_call=True, memberships__clinic_id=alert.patient.clinic_id
     )

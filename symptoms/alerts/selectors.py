@@ -1,11 +1,14 @@
 """Reads of alerts: the dashboard, its counts, one alert with its history."""
 
+from collections import defaultdict
+
 from django import forms
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from patients.models import PlanStatus
 from symptoms.models import SEVERITY_RANK, UNRESOLVED, Alert, AlertSeverity, AlertStatus, Rule
 from taperapp.accounts.models import User
-from taperapp.accounts.selectors import clinic_ids_for_user
+from taperapp.accounts.selectors import care_team, clinic_ids_for_user
 
 
 def alerts_visible_to(user: User) -> QuerySet[Alert]:
@@ -79,17 +82,27 @@ def alert_detail(*, user: User) -> QuerySet[Alert]:
 
 
 def assignable_users(alert: Alert) -> QuerySet[User]:
-    from taperapp.accounts.roles import Role
+    return care_team([alert.patient.clinic_id]).distinct().order_by("last_name", "first_name")
 
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__clinic_id=alert.patient.clinic_id,
-            groups__name__in=[Role.CLINICIAN, Role.STAFF],
-        )
+
+def assignees_by_clinic(user: User) -> dict:
+    """(id, name) of everyone an alert of each of the user's clinics can be assigned to, by
+    clinic id: one query for a whole dashboard page."""
+    people = defaultdict(list)
+    for person in (
+        care_team(clinic_ids_for_user(user))
+        .values("pk", "first_name", "last_name", "username", "memberships__clinic_id")
         .distinct()
         .order_by("last_name", "first_name")
-    )
+    ):
+        name = f"{person['first_name']} {person['last_name']}".strip() or person["username"]
+        people[person["memberships__clinic_id"]].append((person["pk"], name))
+    return people
+
+
+def holdable_plan(alert: Alert):
+    """The patient's running plan, which the alert page offers to hold."""
+    return alert.patient.taper_plans.filter(status=PlanStatus.ACTIVE).first()
 
 
 def open_alerts_for_patient(patient) -> list[Alert]:

@@ -1,6 +1,5 @@
 """The staff alert dashboard (staff home), the alert page, and the in-place actions."""
 
-from collections import defaultdict
 from datetime import datetime
 
 from django.conf import settings
@@ -23,32 +22,15 @@ from symptoms.alerts.selectors import (
     alert_dashboard,
     alert_detail,
     assignable_users,
+    assignees_by_clinic,
+    holdable_plan,
 )
 from symptoms.models import Rule
 from taperapp.accounts.models import User
-from taperapp.accounts.roles import Role
-from taperapp.accounts.selectors import clinic_ids_for_user
 from taperapp.redirects import safe_next
 
 HOLDABLE_RULES = {Rule.REDUCTION_RESPONSE, Rule.SEIZURE_RISK}
 DASHBOARD_PAGE_SIZE = 25
-
-
-def _assignees_by_clinic(user):
-    people = defaultdict(list)
-    for person in (
-        User.objects.filter(
-            is_active=True,
-            memberships__clinic_id__in=clinic_ids_for_user(user),
-            groups__name__in=[Role.CLINICIAN, Role.STAFF],
-        )
-        .values("pk", "first_name", "last_name", "username", "memberships__clinic_id")
-        .distinct()
-        .order_by("last_name", "first_name")
-    ):
-        name = f"{person['first_name']} {person['last_name']}".strip() or person["username"]
-        people[person["memberships__clinic_id"]].append((person["pk"], name))
-    return people
 
 
 def _dashboard_context(request):
@@ -59,7 +41,7 @@ def _dashboard_context(request):
     # hundreds of open alerts must not make every refresh render them all.
     page = Paginator(alerts, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     alerts = list(page.object_list)
-    people = _assignees_by_clinic(request.user)
+    people = assignees_by_clinic(request.user)
     for alert in alerts:
         alert.assignees = people.get(alert.patient.clinic_id, [])
     filters_only = request.GET.copy()
@@ -72,6 +54,7 @@ def _dashboard_context(request):
         "query": request.GET.urlencode(),
         "filter_query": filters_only.urlencode(),
         "refresh_seconds": settings.ALERT_DASHBOARD_REFRESH_SECONDS,
+        "snooze_options": workflow.SNOOZE_OPTIONS,
     }
 
 
@@ -91,7 +74,7 @@ def detail(request, pk):
     alert = get_object_or_404(alert_detail(user=request.user), pk=pk)
     running_plan = None
     if alert.rule in HOLDABLE_RULES and request.user.has_perm("patients.change_taperplan"):
-        running_plan = alert.patient.taper_plans.filter(status=PlanStatus.ACTIVE).first()
+        running_plan = holdable_plan(alert)
     alert.assignees = [(u.pk, str(u)) for u in assignable_users(alert)]
     return render(
         request,
@@ -106,6 +89,7 @@ def detail(request, pk):
             ],
             "running_plan": running_plan,
             "hold_reason": _("Alert: %(summary)s") % {"summary": alert.summary},
+            "snooze_options": workflow.SNOOZE_OPTIONS,
         },
     )
 

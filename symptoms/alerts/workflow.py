@@ -24,8 +24,16 @@ from symptoms.alerts.events import record_event
 from symptoms.alerts.notifications import queue_notification
 from symptoms.models import UNRESOLVED, Alert, AlertStatus, EventKind
 from taperapp.accounts.models import User
+from taperapp.accounts.selectors import care_team
 
 logger = logging.getLogger(__name__)
+
+# How long an alert may be snoozed: long enough to wait for a retest, never past a day (a
+# snoozed alert is out of sight). The form offers SNOOZE_OPTIONS; the API takes any minutes in
+# range.
+SNOOZE_MIN_MINUTES = 5
+SNOOZE_MAX_MINUTES = 24 * 60
+SNOOZE_OPTIONS = ((30, "30 min"), (60, "1 h"), (240, "4 h"), (720, "12 h"))
 
 
 def escalate_due(now: datetime) -> list:
@@ -151,15 +159,8 @@ def alert_acknowledge(*, alert: Alert, by: User, now: datetime | None = None) ->
 
 @transaction.atomic
 def alert_assign(*, alert: Alert, by: User, assignee: User, now: datetime | None = None) -> Alert:
-    from taperapp.accounts.roles import Role
-
     now = now or timezone.now()
-    eligible = User.objects.filter(
-        pk=assignee.pk,
-        is_active=True,
-        memberships__clinic_id=alert.patient.clinic_id,
-        groups__name__in=[Role.CLINICIAN, Role.STAFF],
-    ).exists()
+    eligible = care_team([alert.patient.clinic_id]).filter(pk=assignee.pk).exists()
     if not eligible:
         raise ValidationError(
             {"user": _("Choose a clinician or staff member of this patient's clinic.")}
@@ -185,7 +186,7 @@ def alert_snooze(
     errors = {}
     if not reason:
         errors["reason"] = _("Give the reason for snoozing.")
-    if not minutes or minutes < 5 or minutes > 24 * 60:
+    if not minutes or minutes < SNOOZE_MIN_MINUTES or minutes > SNOOZE_MAX_MINUTES:
         errors["minutes"] = _("Snooze for 5 minutes to 24 hours.")
     if errors:
         raise ValidationError(errors)
