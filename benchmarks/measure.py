@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -690,38 +691,63 @@ def main() -> None:
     if not args.port:
         args.port = free_port()  # a fixed port collided with a second run on the same host
     celery_app.control.purge()
+    # The worker's own log is kept beside the report: when a measurement fails, it says why.
+    worker_log = args.json.parent / "benchmarks-worker.log"
     worker = Worker(
         concurrency=os.cpu_count() or 1,
         name="bench",
         settings_module="taperapp.settings.bench",
         database_url=os.environ["DATABASE_URL"],
+        log_path=worker_log,
     )
+    result["worker_log"] = worker_log.name
+    failed = result.setdefault("failed", {})
+
+    def measure(key: str, label: str, run) -> None:
+        """Run one measurement; a failure is recorded and the others still run and are kept
+        (one aborted B2 once lost every figure of the run)."""
+        say(label)
+        try:
+            result[key] = run()
+        except Exception as error:
+            failed[key] = f"{type(error).__name__}: {error}"
+            traceback.print_exc()
+
     try:
         wait_for(
             lambda: celery_app.control.ping(timeout=1.0, destination=[worker.hostname]),
             timeout=60,
             what="the worker",
         )
-        say("B5 evaluation")
-        result["b5_evaluation"] = b5_evaluation(scene, repeats=20)
-        say("B1 pages")
-        result["b1_pages"] = b1_pages(scene, args.requests)
-        if args.profiles:
+        measure("b5_evaluation", "B5 evaluation", lambda: b5_evaluation(scene, repeats=20))
+        measure("b1_pages", "B1 pages", lambda: b1_pages(scene, args.requests))
+        if args.profiles and "b1_pages" in result:
             args.profiles.mkdir(parents=True, exist_ok=True)
             slowest = max(
                 ("dashboard", "worklist", "timeline"),
                 key=lambda name: result["b1_pages"][name]["p50_ms"],
             )
             result["b1_pages"]["profile"] = profile_page(scene, slowest, args.profiles)
-        say("B2 alert latency")
-        result["b2_alert_latency"] = b2_alert_latency(scene, args.alert_rounds)
-        say("B3 sweep")
-        result["b3_sweep"] = b3_sweep(worker, repeats=5, stale_share=0.1, out=args.profiles)
-        say("B4 ingest")
-        result["b4_ingest"] = b4_ingest(scene, 8, args.ingest_per_client, args.port)
+        measure(
+            "b2_alert_latency",
+            "B2 alert latency",
+            lambda: b2_alert_latency(scene, args.alert_rounds),
+        )
+        measure(
+            "b3_sweep",
+            "B3 sweep",
+            lambda: b3_sweep(worker, repeats=5, stale_share=0.1, out=args.profiles),
+        )
+        measure(
+            "b4_ingest",
+            "B4 ingest",
+            lambda: b4_ingest(scene, 8, args.ingest_per_client, args.port),
+        )
     finally:
         worker.stop()
-    args.json.write_text(json.dumps(result, indent=2, default=str))
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    if failed:
+        raise SystemExit(f"measurements failed: {', '.join(failed)} (figures kept in {args.json})")
 
 
 if __name__ == "__main__":

@@ -50,15 +50,20 @@ def recreate_database(server_url: str, name: str) -> str:
     return database_url(server_url, name)
 
 
-def run(command: list[str], env: dict) -> dict:
-    """Run a command to completion; its wall time and peak resident memory (from wait4)."""
+def run(command: list[str], env: dict, check: bool = True) -> dict:
+    """Run a command to completion; its wall time and peak resident memory (from wait4). With
+    ``check=False`` a failure is returned (``returncode``) instead of stopping the run."""
     started = time.monotonic()
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
+    if process.returncode != 0 and check:
         raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}")
-    return {"wall_s": round(time.monotonic() - started, 1), "peak_rss_mb": usage.ru_maxrss // 1024}
+    return {
+        "wall_s": round(time.monotonic() - started, 1),
+        "peak_rss_mb": usage.ru_maxrss // 1024,
+        "returncode": process.returncode,
+    }
 
 
 def drop_database(server_url: str, name: str) -> None:
@@ -206,6 +211,7 @@ def measure_all(args, server: str, broker: str, prefix: str, queue: str) -> None
             f"--ingest-per-client={args.ingest_per_client}",
         ],
         env,
+        check=False,  # a failed measurement keeps the others: the report says what failed
     )
     figures["full"] = json.loads(full_json.read_text()) | {"seed": seeded}
     full_json.unlink()
@@ -214,6 +220,8 @@ def measure_all(args, server: str, broker: str, prefix: str, queue: str) -> None
     (args.out / "benchmarks.json").write_text(json.dumps(figures, indent=2, default=str) + "\n")
     (args.out / "benchmarks.md").write_text(report.render(figures))
     say(f"wrote {args.out / 'benchmarks.md'} and benchmarks.json in {figures['total_s']} s")
+    if figures["full"].get("failed"):
+        raise SystemExit(f"measurements failed: {figures['full']['failed']}")
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ class Worker:
         settings_module="taperapp.settings.test",
         database_url=None,
         env=None,
+        log_path=None,
     ):
         queues = queues or default_queue()
         # Unique per run: control commands (inspect, drain) address this run's workers only.
@@ -67,6 +68,8 @@ class Worker:
             "DATABASE_URL": database_url or test_database_url(),
             **(env or {}),
         }
+        log_file = open(log_path, "ab") if log_path else None  # noqa: SIM115 (closed by stop)
+        self._log_file = log_file
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -90,6 +93,9 @@ class Worker:
             env=env,
             cwd=settings.BASE_DIR,
             start_new_session=True,  # its own group: stop() reaches the pool children too
+            # A log file (the benchmarks keep it beside their report), else the parent's output.
+            stdout=log_file,
+            stderr=subprocess.STDOUT if log_file else None,
         )
         _RUNNING.add(self)
 
@@ -120,6 +126,8 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.poll() is None:
             self.process.wait(timeout=10)
+        if self._log_file is not None:
+            self._log_file.close()
 
 
 def wait_for(condition, timeout=30.0, interval=0.2, what="condition"):
