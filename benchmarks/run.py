@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import psycopg
+
 from benchmarks import report
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,7 +43,6 @@ def database_url(server_url: str, name: str) -> str:
 
 def recreate_database(server_url: str, name: str) -> str:
     """Drop and create ``name`` on the server of ``server_url``; returns its URL."""
-    import psycopg
 
     maintenance = database_url(server_url, "postgres")
     with psycopg.connect(maintenance, autocommit=True) as conn:
@@ -67,7 +68,6 @@ def run(command: list[str], env: dict, check: bool = True) -> dict:
 
 
 def drop_database(server_url: str, name: str) -> None:
-    import psycopg
 
     with psycopg.connect(database_url(server_url, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -7,10 +7,12 @@ rows are never overwritten.
 
 from decimal import Decimal
 
+from patients.models import DiazepamEquivalence, Medication, MedicationStrength
+from patients.plans import clinical
+
 
 def seed_medication_catalogue(medication_model, strength_model, equivalence_model) -> int:
     """Create the medications of clinical.MEDICATIONS that do not exist yet; returns how many."""
-    from patients.plans import clinical
 
     existing = set(medication_model.objects.values_list("code", flat=True))
     created = 0
@@ -54,6 +56,5 @@ def seed_medication_catalogue(medication_model, strength_model, equivalence_mode
 
 
 def seed_after_migrate(sender, **kwargs):
-    from patients.models import DiazepamEquivalence, Medication, MedicationStrength
 
     seed_medication_catalogue(Medication, MedicationStrength, DiazepamEquivalence)

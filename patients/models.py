@@ -1,5 +1,6 @@
 import uuid
 from datetime import date
+from decimal import Decimal
 
 import pghistory
 from django.conf import settings
@@ -310,7 +311,6 @@ class DiazepamEquivalence(models.Model):
         return f"{self.medication}: {self.dose_equivalent_to_10mg_diazepam} mg ({self.source})"
 
     def diazepam_mg_for(self, dose_mg):
-        from decimal import Decimal
 
         value = Decimal(dose_mg) * 10 / self.dose_equivalent_to_10mg_diazepam
         return value.quantize(Decimal("0.1"))

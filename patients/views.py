@@ -1,6 +1,8 @@
+import pghistory.models
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +14,7 @@ from patients.plans import risk
 from patients.plans.selectors import patient_timeline, plans_with_steps
 from patients.selectors import patient_detail, patient_list, patients_visible_to
 from patients.services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
+from taperapp.accounts.models import User
 from taperapp.audit import services as audit
 
 
@@ -162,10 +165,6 @@ class PatientHistoryView(PermissionRequiredMixin, DetailView):
         return patient_detail(user=self.request.user)
 
     def get_context_data(self, **kwargs):
-        import pghistory.models
-        from django.db import connection
-
-        from taperapp.accounts.models import User
 
         context = super().get_context_data(**kwargs)
         if connection.vendor != "postgresql":  # the history triggers are PostgreSQL's

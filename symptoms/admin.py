@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from patients.selectors import patients_visible_to
 from symptoms.models import AlertThresholds, SeverityBands, SymptomLog
+from taperapp.accounts.selectors import clinics_for_user
 from taperapp.admin_site import ReadOnlyAdminMixin
 
 
@@ -38,7 +39,6 @@ class AlertThresholdsAdmin(admin.ModelAdmin):
     list_display = ["clinic", "pulse_alone_above", "missed_log_hours", "escalate_after_minutes"]
 
     def get_queryset(self, request):
-        from taperapp.accounts.selectors import clinics_for_user
 
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
@@ -46,7 +46,6 @@ class AlertThresholdsAdmin(admin.ModelAdmin):
         return queryset.filter(clinic__in=clinics_for_user(request.user))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        from taperapp.accounts.selectors import clinics_for_user
 
         if db_field.name == "clinic" and not request.user.is_superuser:
             kwargs["queryset"] = clinics_for_user(request.user)

@@ -1,8 +1,9 @@
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from symptoms import clinical, scales
@@ -24,9 +25,6 @@ class WallClockDateTimeField(forms.DateTimeField):
     repeated_hour = False
 
     def to_python(self, value):
-        from datetime import UTC
-
-        from django.utils import timezone
 
         if value in self.empty_values:
             return None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from patients.models import Patient
 from patients.plans.timeline import Phase
 from symptoms import clinical, scales
+from symptoms.news2 import news2_score
 from taperapp import history
 
 
@@ -307,7 +308,6 @@ class SymptomLog(models.Model):
 
     @property
     def news2(self):
-        from symptoms.news2 import news2_score
 
         return news2_score(self)
 

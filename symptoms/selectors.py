@@ -23,6 +23,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from patients.models import Patient, PlanStatus
@@ -142,7 +143,6 @@ def timeline_page(*, user: User, patient_id, log_page=1) -> dict:
     """Everything the patient timeline page shows, in a fixed number of queries: every current
     log on the chart (only the columns it draws), and the table one page of logs at a time,
     newest first."""
-    from django.shortcuts import get_object_or_404
 
     patient = get_object_or_404(
         patients_visible_to(user)

@@ -1,6 +1,8 @@
 """Errors the services raise that every interface translates the same way."""
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.template.loader import render_to_string
 
 
 class Conflict(ValidationError):
@@ -13,8 +15,6 @@ def refusal(request, *, status: int, title: str, message: str):
     """An answer given before (or instead of) a view: JSON ``{"detail": ...}`` for the API, a
     plain page in the error pages' style for people (no context processors: the request may
     be unusable). Used by the middleware's refusals (413, NUL, audit unavailable)."""
-    from django.http import HttpResponse, JsonResponse
-    from django.template.loader import render_to_string
 
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)

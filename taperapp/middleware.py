@@ -1,4 +1,17 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from pghistory.middleware import HistoryMiddleware
+
+from taperapp.api import body_too_large, too_large_message
+from taperapp.errors import refusal
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
@@ -29,12 +42,6 @@ class SessionLifetimeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        import time
-
-        from django.conf import settings
-        from django.contrib import messages
-        from django.contrib.auth import logout
-        from django.http import JsonResponse
 
         user = getattr(request, "user", None)
         background = bool(request.META.get(settings.BACKGROUND_REQUEST_HEADER))
@@ -72,8 +79,6 @@ class MFARequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from django.conf import settings
-        from django.shortcuts import redirect
 
         user = getattr(request, "user", None)
         if not settings.MFA_REQUIRED or user is None or not user.is_authenticated:
@@ -89,7 +94,6 @@ class MFARequiredMiddleware:
             else "/" + settings.STATIC_URL
         ):
             return None
-        from django_otp.plugins.otp_totp.models import TOTPDevice
 
         has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         return redirect("mfa_verify" if has_device else "mfa_setup")
@@ -101,13 +105,11 @@ class HistoryContextMiddleware:
     psycopg."""
 
     def __init__(self, get_response):
-        from pghistory.middleware import HistoryMiddleware
 
         self.get_response = get_response
         self.with_history = HistoryMiddleware(get_response)
 
     def __call__(self, request):
-        from django.db import connection
 
         if connection.vendor == "postgresql":
             return self.with_history(request)
@@ -123,8 +125,6 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from taperapp.api import body_too_large, too_large_message
-        from taperapp.errors import refusal
 
         if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", "").lower():
             # A NUL in an address or a query reached PostgreSQL's text (a 500) before.

@@ -3,12 +3,15 @@ import logging
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection, transaction
 from django.db.models import Count, Q
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from patients.models import Patient
+from symptoms.alerts.views import dashboard
+from symptoms.views import worklist_view
 from taperapp.accounts.roles import Role, role_names
 from taperapp.accounts.selectors import clinics_for_user
 from taperapp.celery import app as celery_app
@@ -22,12 +25,8 @@ def home(request):
     (counts only, no PHI)."""
     roles = role_names(request.user)
     if Role.STAFF in roles and Role.CLINICIAN not in roles:
-        from symptoms.alerts.views import dashboard
-
         return dashboard(request)
     if Role.CLINICIAN in roles:
-        from symptoms.views import worklist_view
-
         return worklist_view(request)
     clinics = clinics_for_user(request.user).annotate(
         active_patients=Count("patients", filter=Q(patients__status=Patient.Status.ACTIVE)),
@@ -83,7 +82,5 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No context processors: the failure may be in one of them.
-    from django.http import HttpResponseServerError
-    from django.template import loader
 
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -243,7 +244,6 @@ class PlanReviseView(PermissionRequiredMixin, PlanScopedMixin, FormView):
 
 
 def reverse_preview(patient):
-    from django.urls import reverse
 
     return reverse("plans:preview", kwargs={"pk": patient.pk})
 

@@ -1,5 +1,6 @@
 """The staff alert dashboard (staff home), the alert page, and the in-place actions."""
 
+import uuid
 from datetime import datetime
 
 from django.conf import settings
@@ -123,7 +124,6 @@ def _run(action, alert, request):
 
 
 def _is_uuid(value) -> bool:
-    import uuid
 
     try:
         uuid.UUID(str(value))

@@ -1,3 +1,5 @@
+from symptoms.alerts.selectors import unacknowledged_count
+
 from .roles import Role, role_names
 
 
@@ -19,7 +21,6 @@ def alert_badge(request):
         return {}
 
     def count():
-        from symptoms.alerts.selectors import unacknowledged_count
 
         return unacknowledged_count(user)
 

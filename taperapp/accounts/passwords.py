@@ -7,6 +7,7 @@ import itertools
 import re
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -18,6 +19,10 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from taperapp.accounts.models import Clinic
+from taperapp.audit import services as audit
+from taperapp.audit.models import AuditEvent
 
 # Failed sign-ins (any usernames) from one address within the window before that address is
 # refused for the window: axes locks a username at one address after 5; this stops one address
@@ -88,7 +93,6 @@ class ContextPasswordValidator:
     (NIST 800-63B 5.1.1.2: context-specific words)."""
 
     def validate(self, password, user=None):
-        from taperapp.accounts.models import Clinic
 
         text = _compact(password)
         words = set(APP_WORDS)
@@ -108,7 +112,6 @@ class ContextPasswordValidator:
 
 
 def recent_failures_from(address: str | None) -> int:
-    from taperapp.audit.models import AuditEvent
 
     if not address:
         return 0
@@ -124,7 +127,6 @@ class AddressThrottle:
     """For a sign-in form: refused outright for an address with too many recent failures."""
 
     def clean(self):
-        from taperapp.audit import services as audit
 
         address = audit.client_ip(self.request) if self.request is not None else None
         if recent_failures_from(address) >= ADDRESS_FAILURE_LIMIT:
@@ -181,7 +183,6 @@ class HardenedPasswordChangeView(PasswordChangeView):
         return {**super().get_form_kwargs(), "request": self.request}
 
     def dispatch(self, request, *args, **kwargs):
-        from axes.handlers.proxy import AxesProxyHandler
 
         if request.user.is_authenticated and AxesProxyHandler.is_locked(
             request, {"username": request.user.get_username()}

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.admin.models import ADDITION, LogEntry
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+from patients.models import TaperPlan
+from symptoms.models import Alert, SymptomLog
 from taperapp.errors import refusal
 
 from . import services
@@ -137,8 +143,6 @@ def _describe(match) -> tuple[str, str, str] | None:
 def _api_caller(request):
     """Who sent an API request that reached no view (so no DRF authentication ran): the
     configured API authenticators are asked, as the view would have; None if nobody."""
-    from rest_framework.request import Request
-    from rest_framework.settings import api_settings
 
     authenticators = [auth() for auth in api_settings.DEFAULT_AUTHENTICATION_CLASSES]
     try:
@@ -153,7 +157,6 @@ def _admin_created_id(request, response) -> str | None:
     (a LogEntry) in the same request; its redirect goes to the list, without the id."""
     if response.status_code != 302:
         return None
-    from django.contrib.admin.models import ADDITION, LogEntry
 
     entry = (
         LogEntry.objects.filter(user_id=request.user.pk, action_flag=ADDITION)
@@ -185,8 +188,6 @@ def _patient_id(object_type: str, object_id: str, match, request):
         return object_id or None
     if not object_id:
         return None
-    from patients.models import TaperPlan
-    from symptoms.models import Alert, SymptomLog
 
     model = {"taper_plan": TaperPlan, "symptom_log": SymptomLog, "alert": Alert}.get(object_type)
     if model is None:

@@ -3,6 +3,7 @@ the API, the admin changelist, its CSV export and the lockout lists."""
 
 from django.db.models import Q, QuerySet
 
+from patients.models import Patient
 from taperapp.accounts.models import User
 from taperapp.accounts.selectors import clinic_ids_for_user
 
@@ -21,7 +22,6 @@ def audit_events_for(user: User) -> QuerySet[AuditEvent]:
     events = AuditEvent.objects.all()
     if user.is_superuser:
         return events
-    from patients.models import Patient
 
     members = User.objects.filter(memberships__clinic__in=clinic_ids_for_user(user)).values("pk")
     patients = Patient.objects.filter(clinic__in=clinic_ids_for_user(user)).values("pk")

@@ -9,6 +9,8 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 
+from taperapp.accounts.roles import role_names
+
 from .models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -54,7 +56,6 @@ def request_id(request) -> str:
 def record(request, *, action: str, outcome: str, user=None, username: str = "", **fields) -> bool:
     """Append one event; whether it was written. A failure is logged loudly: the middleware
     withholds the PHI response it was recording (fail closed)."""
-    from taperapp.accounts.roles import role_names
 
     user = user if user is not None else getattr(request, "user", None)
     patient_id = fields.pop("patient_id", None)

@@ -1,6 +1,7 @@
 """Demo data so every screen shows life (design §7). Idempotent; refuses production."""
 
-from datetime import date, timedelta
+import random
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from django.utils import timezone
 from patients.models import Medication, Patient
 from patients.plans import services as plan_services
 from patients.services import patient_create, patient_discharge
+from symptoms.alerts.evaluation import evaluate_patient
+from symptoms.scales import items_for_total
+from symptoms.services import LogEntry, symptom_log_record
 from taperapp.accounts.models import Clinic, Membership, User
 from taperapp.accounts.roles import Role
 
@@ -211,11 +215,6 @@ class Command(BaseCommand):
 
     def _logs(self, clinics, users):
         """Daily CIWA-B logs so the timeline, worklist and reduction views show life."""
-        import random
-        from datetime import datetime, time
-
-        from symptoms.scales import items_for_total
-        from symptoms.services import LogEntry, symptom_log_record
 
         rng = random.Random(20261126)  # noqa: S311 (demo data, reproducible by design)
         now = timezone.now()
@@ -269,7 +268,6 @@ class Command(BaseCommand):
 
     def _alerts(self):
         """Run the alert rules over the demo patients, as the worker would."""
-        from symptoms.alerts.evaluation import evaluate_patient
 
         for patient in Patient.objects.filter(status=Patient.Status.ACTIVE):
             evaluate_patient(patient.pk)

@@ -9,19 +9,20 @@ event log or any history table: what the app wrote there stays, even if the app 
 
 from __future__ import annotations
 
+import os
+
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from pghistory.models import Event
 from psycopg import sql
 
+from symptoms.models import AlertEvent
 from taperapp.audit.models import AuditEvent
 
 
 def append_only_tables() -> list[str]:
     """The audit log, the alerts' event log and every pghistory event table."""
-    from pghistory.models import Event
-
-    from symptoms.models import AlertEvent
 
     tables = {AuditEvent._meta.db_table, AlertEvent._meta.db_table}
     for model in apps.get_models():
@@ -89,7 +90,6 @@ class Command(BaseCommand):
         parser.add_argument("--print", action="store_true", help="print the SQL, run nothing")
 
     def handle(self, *args, app, owner, app_password_env, print: bool, **options):
-        import os
 
         if connection.vendor != "postgresql":
             raise CommandError("Database roles are a PostgreSQL matter: set DATABASE_URL.")
