@@ -41,6 +41,9 @@ STATE_LOOKBACK_DAYS = 7
 # A patient in the tapering or acute phase is "due" when not assessed today.
 DUE_PHASES = ("tapering", "acute")
 
+# The missed-log default: no log for 36 h in the tapering or acute phase [site policy].
+MISSED_LOG_HOURS = 36
+
 # --- Alert rules (design §5). Defaults of each clinic's AlertThresholds row; admins edit them
 # per clinic. Sources: domain.md §5.
 ALERT_DEFAULTS = {
@@ -63,8 +66,7 @@ ALERT_DEFAULTS = {
     # holding [site policy; 7 days: 2025 Joint Guideline patient guide, confirmed].
     "reduction_response_rise": 8,
     "post_reduction_days": POST_REDUCTION_WINDOW_DAYS,
-    # No log for 36 h in the tapering or acute phase [site policy].
-    "missed_log_hours": 36,
+    "missed_log_hours": MISSED_LOG_HOURS,
     # A plan cutting more than 25% within 14 days [confirmed: 2025 Joint Guideline pace].
     "taper_pace_percent": MAX_REDUCTION_PERCENT_PER_WINDOW,
     "taper_pace_days": PACE_WINDOW_DAYS,

@@ -70,7 +70,7 @@ class Item:
     # Text for scores 0..4 as the form shows it; 0 is always "no problem", 4 the worst. The
     # default (the generic words) only keeps four-argument construction working: every item of
     # ITEMS passes its own.
-    anchors: Anchors = tuple(ANCHORS[score] for score in range(MIN_SCORE, MAX_SCORE + 1))
+    anchors: Anchors = (ANCHORS[0], ANCHORS[1], ANCHORS[2], ANCHORS[3], ANCHORS[4])
 
     def __post_init__(self):
         if len(self.anchors) != MAX_SCORE - MIN_SCORE + 1 or not all(

@@ -78,7 +78,7 @@ class LogEntry:
                 self.assessed_at.astimezone(UTC).isoformat() if self.assessed_at else None
             ),
             "items": {code: int(self.items[code]) for code in scales.ITEM_CODES}
-            if scored
+            if self.items is not None
             else None,
             "source": self.source,
             **{name: plain(getattr(self, name)) for name in VITAL_FIELDS},
@@ -199,20 +199,25 @@ def validate_entry(entry: LogEntry, patient: Patient) -> dict[str, str]:
         errors["diastolic_bp"] = _("The diastolic pressure must be lower than the systolic.")
     if entry.dose_taken_mg is not None and entry.dose_taken_mg < 0:
         errors["dose_taken_mg"] = _("The dose taken cannot be negative.")
-    elif entry.dose_taken_mg is not None and dose_problem(entry.dose_taken_mg):
-        errors["dose_taken_mg"] = dose_problem(entry.dose_taken_mg)
+    elif entry.dose_taken_mg is not None and (problem := dose_problem(entry.dose_taken_mg)):
+        errors["dose_taken_mg"] = problem
     if entry.source not in SymptomLog.Source.values:
         errors["source"] = _("Choose who reported: clinician, staff or patient.")
     return errors
 
 
 def _build(patient: Patient, entry: LogEntry, recorded_by: User, key: uuid.UUID) -> SymptomLog:
+    """The log of a valid entry: every caller runs validate_entry first."""
+    if entry.assessed_at is None:  # validate_entry refuses an entry without a time
+        raise ValueError("A log needs the time of its assessment: validate the entry first.")
+    items: dict[str, int | None]
     if entry.items is None:
         items = {code: None for code in scales.ITEM_CODES}
         total = severity = None
     else:
-        items = {code: int(entry.items[code]) for code in scales.ITEM_CODES}
-        total = scales.total(items)
+        scores = {code: int(entry.items[code]) for code in scales.ITEM_CODES}
+        items = dict(scores)
+        total = scales.total(scores)
         severity = scales.severity_for(total, SeverityBands.current().starts())
     assessed_day = timezone.localtime(entry.assessed_at, patient.clinic.zone).date()
     point = patient_timeline(patient, assessed_day)

@@ -128,7 +128,9 @@ def dose_problem(dose: Decimal) -> str | None:
             "dose": dose,
             "most": clinical.MAX_PLAUSIBLE_DAILY_DOSE_MG,
         }
-    if -dose.normalize().as_tuple().exponent > clinical.DOSE_DECIMAL_PLACES:
+    exponent = dose.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # a finite Decimal (checked above) has a numeric exponent
+    if -exponent > clinical.DOSE_DECIMAL_PLACES:
         return _("Give the dose with at most %(n)s decimal places.") % {
             "n": clinical.DOSE_DECIMAL_PLACES
         }
@@ -136,7 +138,7 @@ def dose_problem(dose: Decimal) -> str | None:
 
 
 def _validate_common(start_date, start_dose_mg, interval_days, method, today):
-    errors = {}
+    errors: dict[str, str] = {}
     if start_date is None:
         errors["start_date"] = _("Give the date the plan starts.")
     elif today is not None:
@@ -149,8 +151,8 @@ def _validate_common(start_date, start_dose_mg, interval_days, method, today):
             ) % {"earliest": earliest.isoformat(), "latest": latest.isoformat()}
     if start_dose_mg is None or start_dose_mg <= 0:
         errors["start_dose_mg"] = _("The starting dose must be more than 0 mg.")
-    elif dose_problem(start_dose_mg):
-        errors["start_dose_mg"] = dose_problem(start_dose_mg)
+    elif problem := dose_problem(start_dose_mg):
+        errors["start_dose_mg"] = problem
     if method != PlanMethod.CUSTOM and (
         interval_days is None or not 1 <= interval_days <= clinical.MAX_INTERVAL_DAYS
     ):
@@ -192,6 +194,8 @@ def generate_steps(
         errors["method"] = _("Choose how the dose is reduced: percent, fixed or custom.")
     if errors:
         raise PlanInputError(errors)
+    # Validated above: a percent or fixed plan has an interval (_validate_common).
+    assert interval_days is not None
 
     doses = [Decimal(start_dose_mg)]
     lowest = formulary.lowest_practical_dose_mg
@@ -210,8 +214,10 @@ def generate_steps(
             doses.append(Decimal("0"))  # the final step to zero, from the lowest dose
             continue
         if method == PlanMethod.PERCENT:
+            assert reduction_percent is not None  # validated above
             target = current * (100 - reduction_percent) / 100
         else:
+            assert reduction_mg is not None  # validated above: a fixed plan
             target = current - reduction_mg
         if target < lowest:
             doses.append(lowest)

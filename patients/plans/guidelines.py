@@ -132,7 +132,10 @@ def first_cut_size(steps: list[PlannedStep], context: PlanContext) -> Iterator[G
     if not cuts:
         return
     first = cuts[0]
-    first_cut = -percent_change(_previous(steps, first).daily_dose_mg, first.daily_dose_mg)
+    change = percent_change(_previous(steps, first).daily_dose_mg, first.daily_dose_mg)
+    # A cut: the dose before is above this one (never negative), so above 0 and a change exists.
+    assert change is not None
+    first_cut = -change
     if first_cut > clinical.MAX_FIRST_REDUCTION_PERCENT and first.daily_dose_mg > 0:
         yield GuidelineWarning(
             "first_cut_above_10_percent",

@@ -13,11 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, overload
 
 from django.utils.translation import gettext as _
 
 from patients.plans import clinical
 from patients.plans.timeline import PlanFacts
+
+if TYPE_CHECKING:  # patients.models imports this package
+    from patients.models import TaperPlan
 
 PATIENT_FACTOR_FIELDS = (
     "seizure_history",
@@ -106,7 +110,7 @@ def drug_factors(drug: DrugContext | None, on: date) -> list[str]:
         if (dose := drug.facts.dose_on(on - timedelta(days=back))) is not None
     ]
     highest = max(recent, default=None)
-    if is_high_band(drug.code, highest):
+    if highest is not None and is_high_band(drug.code, highest):
         labels.append(
             _("high dose (%(dose)s mg a day; high band above %(limit)s mg)")
             % {
@@ -115,10 +119,12 @@ def drug_factors(drug: DrugContext | None, on: date) -> list[str]:
             }
         )
     stopped_from = abrupt_stop_from(drug)
-    if stopped_from is not None:
+    ended_on = drug.facts.ended_on
+    # abrupt_stop_from gives a dose only for a plan that has ended, so ended_on is set then.
+    if stopped_from is not None and ended_on is not None:
         labels.append(
             _("abrupt stop from %(dose)s mg on %(date)s")
-            % {"dose": stopped_from.normalize(), "date": drug.facts.ended_on.strftime("%-d %b")}
+            % {"dose": stopped_from.normalize(), "date": ended_on.strftime("%-d %b")}
         )
     cut = largest_recent_cut(drug.facts, on, clinical.POST_REDUCTION_WINDOW_DAYS)
     if (
@@ -134,7 +140,13 @@ def risk_profile(patient, on: date, drug: DrugContext | None = None) -> RiskProf
     return RiskProfile(patient_factors(patient, on), drug_factors(drug, on))
 
 
-def drug_context(plan) -> DrugContext | None:
+@overload
+def drug_context(plan: TaperPlan) -> DrugContext: ...
+@overload
+def drug_context(plan: None) -> None: ...
+@overload
+def drug_context(plan: TaperPlan | None) -> DrugContext | None: ...
+def drug_context(plan: TaperPlan | None) -> DrugContext | None:
     """The DrugContext of a plan (medication and current steps loaded), or None."""
     if plan is None:
         return None

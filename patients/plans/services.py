@@ -7,9 +7,11 @@ row and refuse illegal transitions with a message a clinician can act on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import overload
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -94,17 +96,28 @@ def plan_preview(*, patient: Patient, params: PlanParameters) -> Schedule:
     return Schedule(steps, check_schedule(steps, patient=patient, params=params))
 
 
-def _overlapping_running_plan(patient: Patient, start: date, exclude=None) -> TaperPlan | None:
-    for plan in (
-        TaperPlan.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
-        .exclude(pk=getattr(exclude, "pk", None))
-        .select_related("medication", "current_revision")
-        .prefetch_related("current_revision__steps")
+def _overlapping_running_plan(
+    patient: Patient, start: date, exclude: TaperPlan | None = None
+) -> TaperPlan | None:
+    running = TaperPlan.objects.filter(patient=patient, status__in=RUNNING_STATUSES)
+    if exclude is not None:
+        running = running.exclude(pk=exclude.pk)
+    for plan in running.select_related("medication", "current_revision").prefetch_related(
+        "current_revision__steps"
     ):
         last = plan.last_dose_date()
         if last is None or last >= start:
             return plan
     return None
+
+
+def _current_revision(plan: TaperPlan) -> TaperPlanRevision:
+    """The plan's schedule. Every plan has one: taper_plan_create saves the plan and its first
+    revision in one transaction, and later writes only replace it."""
+    revision = plan.current_revision
+    if revision is None:
+        raise ValueError(f"Taper plan {plan.pk} has no schedule (no current revision).")
+    return revision
 
 
 def _require_justification(warnings, justification: str) -> str:
@@ -182,7 +195,7 @@ def taper_plan_create(
                 )
                 % {
                     "drug": running.medication.name,
-                    "start": running.current_revision.start_date.strftime("%-d %b %Y"),
+                    "start": _current_revision(running).start_date.strftime("%-d %b %Y"),
                 }
             }
         )
@@ -272,7 +285,7 @@ def taper_plan_activate(*, plan: TaperPlan, by: User) -> TaperPlan:
     plan = _lock(plan, "activate")
     if not plan.patient.is_active:
         raise ValidationError(_("This patient has been discharged: the plan cannot start."))
-    running = _overlapping_running_plan(plan.patient, plan.current_revision.start_date, plan)
+    running = _overlapping_running_plan(plan.patient, _current_revision(plan).start_date, plan)
     if running is not None:
         raise ValidationError(
             _("This patient already has a running plan. Stop or complete it first.")
@@ -309,7 +322,7 @@ def _steps_of(revision: TaperPlanRevision) -> list[generator.PlannedStep]:
     ]
 
 
-def _renumber(steps: list[tuple[date, date | None, Decimal]]) -> list[generator.PlannedStep]:
+def _renumber(steps: Sequence[tuple[date, date | None, Decimal]]) -> list[generator.PlannedStep]:
     planned = []
     for index, (start, end, dose) in enumerate(steps):
         change = None if index == 0 else generator.percent_change(steps[index - 1][2], dose)
@@ -329,6 +342,10 @@ def _params_of(plan: TaperPlan, revision: TaperPlanRevision) -> PlanParameters:
     )
 
 
+@overload
+def _shift(day: date, days: int) -> date: ...
+@overload
+def _shift(day: date | None, days: int) -> date | None: ...
 def _shift(day: date | None, days: int) -> date | None:
     return None if day is None else day + timedelta(days=days)
 
@@ -337,11 +354,15 @@ def _shift(day: date | None, days: int) -> date | None:
 def taper_plan_resume(*, plan: TaperPlan, by: User, on: date | None = None) -> TaperPlan:
     """Resume a held plan: the remaining steps move later by the days held (a new revision)."""
     plan = _lock(plan, "resume")
+    revision = _current_revision(plan)
     resumed_on = on or _today(plan)
     held_since = plan.held_since
+    # _lock let only a plan on hold through, and the taper_plan_hold_consistent constraint
+    # gives every plan on hold its date.
+    assert held_since is not None
     days_held = max((resumed_on - held_since).days, 0)
-    shifted = []
-    for step in _steps_of(plan.current_revision):
+    shifted: list[tuple[date, date | None, Decimal]] = []
+    for step in _steps_of(revision):
         if step.end_date is not None and step.end_date < held_since:
             shifted.append((step.start_date, step.end_date, step.daily_dose_mg))
         elif step.start_date <= held_since:  # the step the hold began in: it lasts longer
@@ -355,7 +376,7 @@ def taper_plan_resume(*, plan: TaperPlan, by: User, on: date | None = None) -> T
                 )
             )
     steps = _renumber(shifted)
-    params = _params_of(plan, plan.current_revision)
+    params = _params_of(plan, revision)
     reason = _("Resumed after %(days)s day(s) on hold (from %(since)s): %(why)s") % {
         "days": days_held,
         "since": held_since.strftime("%-d %b %Y"),
@@ -366,7 +387,7 @@ def taper_plan_resume(*, plan: TaperPlan, by: User, on: date | None = None) -> T
         plan=plan,
         params=params,
         schedule=schedule,
-        justification=plan.current_revision.justification or reason,
+        justification=revision.justification or reason,
         reason=reason,
         created_by=by,
     )
@@ -385,11 +406,14 @@ def taper_plan_step_back(
     then retry the current dose; later steps move later accordingly (a new revision)."""
     reason = _reason(reason, _("stepping back"))
     plan = _lock(plan, "step_back")
+    revision = _current_revision(plan)
     today = on or _today(plan)
     if plan.status == PlanStatus.ON_HOLD:
+        # A plan on hold has its date (the taper_plan_hold_consistent constraint).
+        assert plan.held_since is not None
         # The held dose is the one the patient takes: step back from there.
         today = max(today, plan.held_since)
-    steps = _steps_of(plan.current_revision)
+    steps = _steps_of(revision)
     current = next(
         (s for s in steps if s.start_date <= today and (s.end_date is None or today <= s.end_date)),
         None,
@@ -399,10 +423,12 @@ def taper_plan_step_back(
     previous = steps[current.sequence - 2]
     if previous.daily_dose_mg <= current.daily_dose_mg:
         raise ValidationError(_("The current step is not a reduction: there is nothing to undo."))
-    length = current.days or (plan.current_revision.interval_days or clinical.PACE_WINDOW_DAYS)
+    length = current.days or (revision.interval_days or clinical.PACE_WINDOW_DAYS)
     new_start = today + timedelta(days=length)
     offset = (new_start - current.start_date).days
-    rebuilt = [(s.start_date, s.end_date, s.daily_dose_mg) for s in steps[: current.sequence - 1]]
+    rebuilt: list[tuple[date, date | None, Decimal]] = [
+        (s.start_date, s.end_date, s.daily_dose_mg) for s in steps[: current.sequence - 1]
+    ]
     if today > current.start_date:
         rebuilt.append((current.start_date, today - timedelta(days=1), current.daily_dose_mg))
     rebuilt.append((today, today + timedelta(days=length - 1), previous.daily_dose_mg))
@@ -411,7 +437,7 @@ def taper_plan_step_back(
             (_shift(step.start_date, offset), _shift(step.end_date, offset), step.daily_dose_mg)
         )
     new_steps = _renumber(rebuilt)
-    params = _params_of(plan, plan.current_revision)
+    params = _params_of(plan, revision)
     schedule = Schedule(new_steps, check_schedule(new_steps, patient=plan.patient, params=params))
     text = _("Stepped back to %(dose)s mg from %(date)s: %(why)s") % {
         "dose": previous.daily_dose_mg.normalize(),
@@ -443,7 +469,7 @@ def taper_plan_revise(
     steps = schedule.steps
     if plan.status != PlanStatus.DRAFT:
         kept = []
-        for step in _steps_of(plan.current_revision):
+        for step in _steps_of(_current_revision(plan)):
             if step.start_date >= params.start_date:
                 break
             end = step.end_date

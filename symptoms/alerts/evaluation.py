@@ -9,8 +9,9 @@ constraint.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from patients.models import Patient, PlanStatus, TaperPlan
 from patients.plans import risk
-from patients.plans.timeline import Phase, timeline_on
+from patients.plans.timeline import Phase, PlanFacts, timeline_on
 from symptoms import clinical
 from symptoms.alerts import rules
 from symptoms.alerts.events import record_event
@@ -77,10 +78,12 @@ def _log_view(log: SymptomLog) -> rules.LogView:
     )
 
 
-def _reductions(plans, facts, today) -> list[rules.Reduction]:
+def _reductions(
+    plans: list[TaperPlan], facts: dict[uuid.UUID, PlanFacts], today: date
+) -> list[rules.Reduction]:
     """Every dose cut the plans made up to today, a plan's end included; the end of a stop or
     an early completion above the lowest practical dose is marked as an abrupt stop."""
-    cuts = []
+    cuts: list[rules.Reduction] = []
     for plan in plans:
         plan_facts = facts[plan.pk]
         abrupt = risk.abrupt_stop_from(risk.drug_context(plan)) is not None
@@ -502,15 +505,13 @@ def patients_due_for_evaluation(now: datetime) -> list:
         .values_list("pk", flat=True)
     )
     hours = AlertThresholds.objects.aggregate(hours=Min("missed_log_hours"))["hours"]
-    hours = min(filter(None, [hours, clinical.ALERT_DEFAULTS["missed_log_hours"]]))
+    hours = min(filter(None, [hours, clinical.MISSED_LOG_HOURS]))
     last_assessed = (
         SymptomLog.objects.filter(patient=OuterRef("pk"), status=LogStatus.CURRENT)
         .order_by("-assessed_at")
         .values("assessed_at")[:1]
     )
-    acute_recent = now.date() - timedelta(
-        days=clinical.ALERT_DEFAULTS["missed_log_hours"] // 24 + 60
-    )
+    acute_recent = now.date() - timedelta(days=clinical.MISSED_LOG_HOURS // 24 + 60)
     silent = (
         Patient.objects.filter(status=Patient.Status.ACTIVE)
         .filter(

@@ -17,11 +17,15 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from symptoms import news2
 from symptoms.clinical import STATE_LOOKBACK_DAYS
+
+if TYPE_CHECKING:  # the rules only read its attributes: no model import at run time
+    from symptoms.models import AlertThresholds
 
 # Bump a rule's version when its logic changes; alerts keep the version that raised them.
 RULE_VERSIONS = {
@@ -80,9 +84,9 @@ class Reduction:
 @dataclass
 class History:
     now: datetime
-    zone: object
+    zone: tzinfo
     logs: list[LogView]  # current logs assessed in the look-back, oldest first
-    thresholds: object
+    thresholds: AlertThresholds
     severe_from: int
     risk_factors: list[str] = field(default_factory=list)  # the patient's own factors
     drug_factors: dict = field(default_factory=dict)  # date -> drug factors on that date
@@ -229,18 +233,21 @@ def severe_score(history: History) -> list[Finding]:
     """Each log whose total is in the severe band or above: high; when the assessment before
     it (by assessed_at) was severe too: critical (2 consecutive, domain.md §5)."""
     findings = []
-    previous = None
+    previous: LogView | None = None
     for log in history.scored_logs():
-        severe = log.total >= history.severe_from
-        twice = severe and previous is not None and previous.total >= history.severe_from
+        severe = _total(log) >= history.severe_from
+        # The assessment before this one, when it was severe too.
+        severe_before = (
+            previous if previous is not None and _total(previous) >= history.severe_from else None
+        )
         if severe and history.in_state_window(log):
-            logs = [previous, log] if twice else [log]
+            logs = [severe_before, log] if severe_before is not None else [log]
             findings.append(
                 Finding(
                     "severe_score",
-                    "critical" if twice else "high",
+                    "critical" if severe_before is not None else "high",
                     f"CIWA-B {log.total}"
-                    + (f" after {previous.total}" if twice else "")
+                    + (f" after {severe_before.total}" if severe_before is not None else "")
                     + f" (severe from {history.severe_from}), {_when(history, log)}",
                     {
                         "logs": [_log_evidence(entry) for entry in logs],
@@ -262,7 +269,10 @@ def _baseline(history: History, before: datetime, value) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _total(entry: LogView):
+def _total(entry: LogView) -> int:
+    """The total of a scored log (the rules call it on ``scored_logs()`` only)."""
+    if entry.total is None:
+        raise ValueError(f"log {entry.id} has no CIWA-B total: it is not a scored log")
     return entry.total
 
 
@@ -275,11 +285,14 @@ def rising_trend(history: History) -> list[Finding]:
     for first, second in itertools.pairwise(scored):
         if not history.in_state_window(second):
             continue
-        baselines = [_baseline(history, log.assessed_at, _total) for log in (first, second)]
-        if any(b is None for b in baselines):
+        first_base = _baseline(history, first.assessed_at, _total)
+        second_base = _baseline(history, second.assessed_at, _total)
+        if first_base is None or second_base is None:
             continue
+        baselines = [first_base, second_base]
         if not all(
-            log.total >= base + delta for log, base in zip((first, second), baselines, strict=True)
+            _total(log) >= base + delta
+            for log, base in zip((first, second), baselines, strict=True)
         ):
             continue
         findings.append(
@@ -321,7 +334,7 @@ def reduction_response(history: History) -> list[Finding]:
         if baseline is None or not after:
             continue
         peak = max(after, key=_total)
-        if peak.total - baseline < t.reduction_response_rise:
+        if _total(peak) - baseline < t.reduction_response_rise:
             continue
         what = "the stop" if cut.abrupt_stop else f"the cut to {cut.to_mg.normalize():f} mg"
         findings.append(
@@ -338,7 +351,7 @@ def reduction_response(history: History) -> list[Finding]:
                     },
                     "baseline": baseline,
                     "logs": [_log_evidence(log) for log in after],
-                    "rise": peak.total - baseline,
+                    "rise": _total(peak) - baseline,
                 },
                 trigger_key=f"cut:{cut.on.isoformat()}",
                 data_at=after[-1].assessed_at,
