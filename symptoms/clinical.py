@@ -24,6 +24,10 @@ VITAL_LIMITS = {
     "spo2": (50, 100, 94, 100, "%"),
 }
 
+# Doses taken are compared to the plan to this precision (mg), so rounding is not a deviation
+# (the dose-deviation rule and the entry form's live warning).
+DOSE_TOLERANCE_MG = Decimal("0.001")
+
 # A log may be dated this far ahead of the server clock (devices and tablets drift).
 CLOCK_SKEW_MINUTES = 5
 

@@ -116,7 +116,7 @@ class SymptomLogForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, with_reason=False, planned_doses=None, **kwargs):
+    def __init__(self, *args, with_reason=False, planned_doses=None, pace_percent=None, **kwargs):
         super().__init__(*args, **kwargs)
         for item in scales.ITEMS:
             self.fields[item.code] = forms.TypedChoiceField(
@@ -139,9 +139,19 @@ class SymptomLogForm(forms.Form):
             )
             self.fields[name].unit = unit
         # The plan's dose by day, so the page can warn as a dose taken is typed (log-form.js).
+        # The warning follows the dose-deviation rule: the clinic's pace and the rule's
+        # tolerance, read from their one home.
         if planned_doses:
-            self.fields["dose_taken_mg"].widget.attrs["data-planned-doses"] = json.dumps(
-                {day.isoformat(): str(dose) for day, dose in planned_doses.items()}
+            self.fields["dose_taken_mg"].widget.attrs.update(
+                {
+                    "data-planned-doses": json.dumps(
+                        {day.isoformat(): str(dose) for day, dose in planned_doses.items()}
+                    ),
+                    "data-pace-percent": str(
+                        pace_percent or clinical.ALERT_DEFAULTS["taper_pace_percent"]
+                    ),
+                    "data-tolerance-mg": str(clinical.DOSE_TOLERANCE_MG),
+                }
             )
         if with_reason:
             self.fields["reason"] = forms.CharField(

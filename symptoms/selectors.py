@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -83,10 +82,12 @@ class ReductionResponse:
 
 
 def reduction_responses(plans, logs, zone, until: date, thresholds) -> list[ReductionResponse]:
-    """For each dose cut up to ``until`` of the non-draft plans: median total of the 7 days
-    before it and the highest total of the 7 days from it (domain.md §1: symptoms may take a
-    week to appear)."""
-    window = timedelta(days=thresholds.post_reduction_days)
+    """For each dose cut up to ``until`` of the non-draft plans (the same cuts the
+    reduction-response alert judges: none past a hold, and a plan's end), the median total of
+    the clinic's baseline window before it and the highest total of its post-reduction window
+    from it (symptoms may take a week to appear: docs/clinical-basis.md#reduction-response-rule)."""
+    before_window = timedelta(days=thresholds.baseline_days)
+    after_window = timedelta(days=thresholds.post_reduction_days)
     # Event-only logs have no total: they are neither a baseline nor a peak.
     dated = [
         (timezone.localtime(log.assessed_at, zone), log) for log in logs if log.total is not None
@@ -95,21 +96,20 @@ def reduction_responses(plans, logs, zone, until: date, thresholds) -> list[Redu
     for plan in plans:
         if plan.status == PlanStatus.DRAFT or plan.current_revision is None:
             continue
-        steps = list(plan.current_revision.steps.all())
-        for previous, step in itertools.pairwise(steps):
-            if step.daily_dose_mg >= previous.daily_dose_mg or step.start_date > until:
-                continue
-            cut = datetime.combine(step.start_date, datetime.min.time(), tzinfo=zone)
-            before = [log.total for when, log in dated if cut - window <= when < cut]
+        for on, from_mg, to_mg in plan.facts().reductions_until(until):
+            cut = datetime.combine(on, datetime.min.time(), tzinfo=zone)
+            before = [log.total for when, log in dated if cut - before_window <= when < cut]
             after = [
-                (log.total, log.assessed_at) for when, log in dated if cut <= when < cut + window
+                (log.total, log.assessed_at)
+                for when, log in dated
+                if cut <= when < cut + after_window
             ]
             peak = max(after, default=None, key=lambda pair: pair[0])
             responses.append(
                 ReductionResponse(
-                    on=step.start_date,
-                    from_mg=previous.daily_dose_mg,
-                    to_mg=step.daily_dose_mg,
+                    on=on,
+                    from_mg=from_mg,
+                    to_mg=to_mg,
                     baseline=statistics.median(before) if before else None,
                     peak=peak[0] if peak else None,
                     peak_at=peak[1] if peak else None,
@@ -159,6 +159,7 @@ def timeline_page(*, user: User, patient_id, log_page=1) -> dict:
     ).get_page(log_page)
     zone = patient.clinic.zone
     today = timezone.localdate(timezone=zone)
+    thresholds = AlertThresholds.for_clinic(patient.clinic)
     return {
         "patient": patient,
         "plans": patient.timeline_plans,
@@ -167,9 +168,8 @@ def timeline_page(*, user: User, patient_id, log_page=1) -> dict:
         "current_logs": current,
         "today": today,
         "timeline": patient_timeline(patient, today, patient.timeline_plans),
-        "reductions": reduction_responses(
-            patient.timeline_plans, current, zone, today, AlertThresholds.for_clinic(patient.clinic)
-        ),
+        "reductions": reduction_responses(patient.timeline_plans, current, zone, today, thresholds),
+        "thresholds": thresholds,
     }
 
 
@@ -331,6 +331,15 @@ def worklist(*, user: User, sort: str = "due", page=1) -> Worklist:
 
 # The entry form warns about a dose taken against the plan for assessments this far back.
 PLANNED_DOSE_DAYS = 14
+
+
+def dose_warning(patient) -> dict:
+    """What the entry form's live dose warning needs: the planned doses by day and the clinic's
+    pace (the dose-deviation rule's)."""
+    return {
+        "planned_doses": planned_doses(patient),
+        "pace_percent": AlertThresholds.for_clinic(patient.clinic).taper_pace_percent,
+    }
 
 
 def planned_doses(patient) -> dict:

@@ -20,8 +20,8 @@ from symptoms.forms import SymptomLogForm, VoidForm
 from symptoms.models import SeverityBands, SymptomLog
 from symptoms.selectors import (
     WORKLIST_SORT_NAMES,
+    dose_warning,
     log_detail,
-    planned_doses,
     timeline_page,
     worklist,
 )
@@ -101,7 +101,7 @@ class LogFormMixin:
     form_class = SymptomLogForm
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "planned_doses": planned_doses(self.patient)}
+        return {**super().get_form_kwargs(), **dose_warning(self.patient)}
 
     def dispatch(self, request, *args, **kwargs):
         with timezone.override(self.zone_for(request, kwargs)):

@@ -11,11 +11,14 @@ the strengths allow is exact.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from typing import Protocol, TypeVar
 
 from django.db.models import TextChoices
 from django.utils.translation import gettext as _
@@ -286,11 +289,35 @@ def _custom_steps(start_date, start_dose_mg, custom_steps, errors):
     return steps
 
 
-def last_dose_date(steps: list[PlannedStep]) -> date | None:
+class Step(Protocol):
+    """Any dated dose step: a generated ``PlannedStep``, a stored ``TaperStep``, a timeline
+    ``StepFact``. The schedule facts below are the one home of their rule for all three."""
+
+    @property
+    def start_date(self) -> date: ...
+
+    @property
+    def daily_dose_mg(self) -> Decimal: ...
+
+
+AnyStep = TypeVar("AnyStep", bound=Step)
+
+
+def last_dose_date(steps: Sequence[Step]) -> date | None:
     """The last day with a dose above zero, when the plan reaches zero."""
     if not steps or steps[-1].daily_dose_mg != 0 or len(steps) < 2:
         return None
     return steps[-1].start_date - timedelta(days=1)
+
+
+def cuts(steps: Sequence[AnyStep]) -> list[tuple[AnyStep, AnyStep]]:
+    """Each dose reduction of a schedule, as (the step before, the step that lowers the dose):
+    what the guideline checks, the timeline, the per-reduction view and the alerts count."""
+    return [
+        (before, after)
+        for before, after in itertools.pairwise(steps)
+        if after.daily_dose_mg < before.daily_dose_mg
+    ]
 
 
 # How much each kind of piece costs a patient when the schedule chooses tablets: whole

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from patients.plans import clinical
-from patients.plans.generator import Formulary, PlannedStep, fmt, percent_change
+from patients.plans.generator import Formulary, PlannedStep, cuts, fmt, percent_change
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _previous(steps: list[PlannedStep], step: PlannedStep) -> PlannedStep:
 
 def reductions(steps: list[PlannedStep]) -> list[PlannedStep]:
     """The steps that cut the dose."""
-    return [s for s in steps[1:] if s.daily_dose_mg < _previous(steps, s).daily_dose_mg]
+    return [after for _before, after in cuts(steps)]
 
 
 # --- Checks of the whole plan ----------------------------------------------------------------

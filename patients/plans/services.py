@@ -500,6 +500,44 @@ def early_completion(plan: TaperPlan, on: date) -> Decimal | None:
     return dose
 
 
+def _held_dose_continued(plan: TaperPlan, by: User, ended_on: date) -> None:
+    """A plan ends while on hold: the held dose continued to the end, and no step planned after
+    the hold began was taken. A revision records the doses as they were taken, so the
+    timeline, the per-reduction view and the alerts judge the real last dose (an abrupt stop
+    from the held dose), not a cut the patient never had."""
+    revision = _current_revision(plan)
+    held_since = plan.held_since
+    assert held_since is not None  # taper_plan_hold_consistent: a plan on hold has its date
+    steps = _steps_of(revision)
+    taken = [
+        (step.start_date, step.end_date, step.daily_dose_mg)
+        for step in steps
+        if step.start_date <= held_since
+    ]
+    if not taken or (len(taken) == len(steps) and taken[-1][1] is None):
+        return  # nothing was planned after the hold began
+    start, _end, dose = taken[-1]
+    taken[-1] = (start, None, dose)  # the held dose, to the end
+    reason = _(
+        "Ended on %(end)s while on hold since %(since)s: %(dose)s mg a day continued to the "
+        "end; the steps planned after the hold were not taken."
+    ) % {
+        "end": ended_on.strftime("%-d %b %Y"),
+        "since": held_since.strftime("%-d %b %Y"),
+        "dose": dose.normalize(),
+    }
+    params = _params_of(plan, revision)
+    planned = _renumber(taken)
+    _write_revision(
+        plan=plan,
+        params=params,
+        schedule=Schedule(planned, check_schedule(planned, patient=plan.patient, params=params)),
+        justification=revision.justification or reason,
+        reason=reason,
+        created_by=by,
+    )
+
+
 @transaction.atomic
 def taper_plan_complete(
     *, plan: TaperPlan, by: User, reason: str = "", on: date | None = None
@@ -508,6 +546,8 @@ def taper_plan_complete(
     current dose: it needs a reason, and the timeline makes that day the last dose."""
     plan = _lock(plan, "complete")
     today = on or _today(plan)
+    if plan.status == PlanStatus.ON_HOLD:
+        _held_dose_continued(plan, by, today)
     planned_last = plan.last_dose_date()
     abrupt_from = early_completion(plan, today)
     reason = (reason or "").strip()
@@ -553,8 +593,11 @@ def taper_plan_complete(
 def taper_plan_stop(*, plan: TaperPlan, by: User, reason: str, on: date | None = None) -> TaperPlan:
     reason = _reason(reason, _("stopping the plan"))
     plan = _lock(plan, "stop")
+    ended_on = on or _today(plan)
+    if plan.status == PlanStatus.ON_HOLD:
+        _held_dose_continued(plan, by, ended_on)
     plan.status = PlanStatus.STOPPED
-    plan.ended_on = on or _today(plan)
+    plan.ended_on = ended_on
     plan.held_since = None
     plan.hold_reason = ""
     plan.end_reason = reason

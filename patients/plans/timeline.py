@@ -19,6 +19,8 @@ from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from patients.plans.generator import cuts, last_dose_date
+
 
 class Phase(TextChoices):
     PRE_TAPER = "pre_taper", gettext_lazy("before the taper")
@@ -76,9 +78,7 @@ class PlanFacts:
         return planned
 
     def _planned_last_dose(self) -> date | None:
-        if len(self.steps) < 2 or self.steps[-1].daily_dose_mg != 0:
-            return None
-        return self.steps[-1].start_date - timedelta(days=1)
+        return last_dose_date(self.steps)
 
     def reductions_until(self, on: date) -> list[tuple[date, Decimal, Decimal]]:
         """Each cut up to ``on`` as (first day, dose before, dose after): the scheduled steps,
@@ -86,20 +86,23 @@ class PlanFacts:
         (completed or stopped) its end: from the dose of its last day to nothing the next day,
         whether that was the planned step to zero or an earlier end."""
         end = self.ended_on if self.status in ("stopped", "completed") else None
-        cuts = []
-        previous = None
+        held = self.held_since if self.status == "on_hold" else None
+        taken = []  # the steps that began by ``on``, before an end or a hold
         for step in self.steps:
             if step.start_date > on or (end and step.start_date > end):
                 break
-            if self.status == "on_hold" and self.held_since and step.start_date > self.held_since:
+            if held and step.start_date > held:
                 break
-            if previous is not None and step.daily_dose_mg < previous:
-                cuts.append((step.start_date, previous, step.daily_dose_mg))
-            previous = step.daily_dose_mg
+            taken.append(step)
+        found = [
+            (after.start_date, before.daily_dose_mg, after.daily_dose_mg)
+            for before, after in cuts(taken)
+        ]
         stopped_on = end + timedelta(days=1) if end else None
-        if stopped_on and stopped_on <= on and previous:
-            cuts.append((stopped_on, previous, Decimal(0)))
-        return cuts
+        last_dose = taken[-1].daily_dose_mg if taken else None
+        if stopped_on and stopped_on <= on and last_dose:
+            found.append((stopped_on, last_dose, Decimal(0)))
+        return found
 
     def last_reduction_on_or_before(self, on: date) -> date | None:
         cuts = self.reductions_until(on)

@@ -90,10 +90,13 @@
     doseWarning.className = "small mt-1";
     if (planned === undefined || dose.value.trim() === "" || Number.isNaN(taken)) return;
     const plan = Number(planned);
+    // The clinic's pace and the rule's tolerance, from the server (symptoms/clinical.py).
+    const pace = Number(dose.dataset.pacePercent || "25");
+    const tolerance = Number(dose.dataset.toleranceMg || "0.001");
     let message = "";
-    if (taken > plan + 0.001) message = `More than the planned ${plan} mg for that day.`;
-    else if (plan > 0 && taken <= 0.001) message = `Nothing taken against a planned ${plan} mg: an abrupt stop (withdrawal risk).`;
-    else if (plan > 0 && (plan - taken) / plan > 0.25) message = `More than 25% below the planned ${plan} mg: faster than the guideline pace.`;
+    if (taken > plan + tolerance) message = `More than the planned ${plan} mg for that day.`;
+    else if (plan > 0 && taken <= tolerance) message = `Nothing taken against a planned ${plan} mg: an abrupt stop (withdrawal risk).`;
+    else if (plan > 0 && (plan - taken) / plan > pace / 100) message = `More than ${pace}% below the planned ${plan} mg: faster than the guideline pace.`;
     if (message) {
       doseWarning.textContent = message;
       doseWarning.className = "small mt-1 text-danger-emphasis fw-semibold";

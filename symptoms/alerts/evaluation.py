@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients.models import Patient, PlanStatus, TaperPlan
+from patients.plans import clinical as plan_clinical
 from patients.plans import risk
 from patients.plans.timeline import Phase, PlanFacts, timeline_on
 from symptoms import clinical
@@ -44,6 +45,11 @@ from symptoms.models import (
 )
 
 logger = logging.getLogger(__name__)
+
+# How long after a plan ended (completed or stopped) the sweep still looks for a silence: twice
+# the longest acute window of the catalogue's half-life classes, so an admin's longer window or
+# a late end still falls inside (docs/clinical-basis.md#missed-log-rule).
+ENDED_PLAN_WATCH_DAYS = 2 * max(plan_clinical.ACUTE_WINDOW_DAYS.values())
 
 # "Never", for comparisons with timestamps that may be missing.
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
@@ -511,12 +517,18 @@ def patients_due_for_evaluation(now: datetime) -> list:
         .order_by("-assessed_at")
         .values("assessed_at")[:1]
     )
-    acute_recent = now.date() - timedelta(days=clinical.MISSED_LOG_HOURS // 24 + 60)
+    # A plan that ended (completed, or stopped: an abrupt stop) leaves the patient in the
+    # acute phase, when a silence matters most; the rule decides per patient, this only has to
+    # include everyone it could fire for.
+    ended_recently = now.date() - timedelta(days=ENDED_PLAN_WATCH_DAYS)
     silent = (
         Patient.objects.filter(status=Patient.Status.ACTIVE)
         .filter(
             Q(taper_plans__status__in=[PlanStatus.ACTIVE, PlanStatus.ON_HOLD])
-            | Q(taper_plans__status=PlanStatus.COMPLETED, taper_plans__ended_on__gte=acute_recent)
+            | Q(
+                taper_plans__status__in=[PlanStatus.COMPLETED, PlanStatus.STOPPED],
+                taper_plans__ended_on__gte=ended_recently,
+            )
         )
         .annotate(last_assessed=Coalesce(Subquery(last_assessed), epoch))
         .filter(last_assessed__lt=now - timedelta(hours=hours))

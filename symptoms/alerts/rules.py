@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from symptoms import news2
-from symptoms.clinical import STATE_LOOKBACK_DAYS
+from symptoms.clinical import DOSE_TOLERANCE_MG, STATE_LOOKBACK_DAYS
 
 if TYPE_CHECKING:  # the rules only read its attributes: no model import at run time
     from symptoms.models import AlertThresholds
@@ -43,8 +43,6 @@ RULE_VERSIONS = {
 }
 # A log entered this much after its assessment says so in the alert ("entered 30 h later").
 LATE_ENTRY_MINUTES = 60
-# Doses are compared to the plan to this precision (mg), so rounding is not a deviation.
-DOSE_TOLERANCE_MG = Decimal("0.001")
 
 
 @dataclass(frozen=True)
