@@ -11,10 +11,8 @@ from django.utils import timezone
 
 from symptoms.alerts import evaluation
 from symptoms.models import Alert
-from symptoms.scales import items_for_total
-from symptoms.services import LogEntry, symptom_log_record
 from taperapp.audit.models import AuditEvent
-from tests.factories import PASSWORD, make_plan
+from tests.factories import PASSWORD, AuditEventFactory, SymptomLogFactory, make_plan
 
 
 @pytest.fixture
@@ -22,14 +20,12 @@ def world(patient, clinician):
     """One object of each kind at Riverside."""
     plan = make_plan(patient)
     with mock.patch("taperapp.jobs.enqueue"):
-        log, _ = symptom_log_record(
+        log = SymptomLogFactory(
             patient=patient,
-            entry=LogEntry(
-                assessed_at=timezone.now() - timedelta(hours=1),
-                items=items_for_total(22),
-                seizure=True,
-            ),
             recorded_by=clinician,
+            assessed_at=timezone.now() - timedelta(hours=1),
+            total=22,
+            seizure=True,
         )
         evaluation.evaluate_patient(patient.pk)
     return {
@@ -184,7 +180,7 @@ def test_the_audit_log_is_for_admins_only(world, api_for, clinician, admin_user,
 def test_admins_export_the_audit_log_as_csv_with_formulas_neutralised(client_for, admin_user, db):
     # A field a client controls (the view or username typed) starting with a formula, on an
     # event of the admin's own clinic (other clinics' events are not exported to them).
-    AuditEvent.objects.create(
+    AuditEventFactory(
         user=admin_user,
         username=admin_user.username,
         view='=HYPERLINK("x")',
@@ -204,7 +200,7 @@ def test_admins_export_the_audit_log_as_csv_with_formulas_neutralised(client_for
 
 
 def test_the_application_cannot_change_or_delete_audit_rows(db):
-    event = AuditEvent.objects.create(username="x", action="login", outcome="ok")
+    event = AuditEventFactory(username="x", action="login", outcome="ok")
     with pytest.raises(Exception, match="append-only"):
         event.save()
     with pytest.raises(Exception, match="append-only"):
@@ -213,7 +209,7 @@ def test_the_application_cannot_change_or_delete_audit_rows(db):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 def test_update_or_delete_on_the_audit_table_fails_in_the_database(db):
-    AuditEvent.objects.create(username="x", action="login", outcome="ok")
+    AuditEventFactory(username="x", action="login", outcome="ok")
     for sql in ("UPDATE audit_auditevent SET username = 'y'", "DELETE FROM audit_auditevent"):
         with (
             # The trigger refuses it (as the owner); as the app's role, so does the missing

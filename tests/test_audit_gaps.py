@@ -62,10 +62,11 @@ def test_with_mfa_the_password_alone_is_not_a_sign_in_and_failed_codes_are_audit
     clinician, settings
 ):
     from django_otp.oath import totp
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import TOTPDeviceFactory
 
     settings.MFA_REQUIRED = True
-    device = TOTPDevice.objects.create(user=clinician, name="phone", confirmed=True)
+    device = TOTPDeviceFactory(user=clinician, name="phone", confirmed=True)
     client = Client()
     client.post(reverse("login"), {"username": clinician.username, "password": PASSWORD})
     assert [e.action for e in events(user=clinician)] == ["password_ok"]

@@ -6,12 +6,11 @@ import csv
 import io
 
 import pytest
-from axes.models import AccessAttempt
 from django.urls import reverse
 from django.utils import timezone
 
 from taperapp.audit.models import AuditEvent
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import AccessAttemptFactory, AuditEventFactory, PatientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +22,9 @@ def two_clinics(api_for, clinician, patient, outsider, lakeside):
     lakeside_patient = PatientFactory(clinic=lakeside, family_name="Lakeshore")
     api_for(clinician).get(reverse("patient-detail", kwargs={"pk": patient.pk}))
     api_for(outsider).get(reverse("patient-detail", kwargs={"pk": lakeside_patient.pk}))
-    AuditEvent.objects.create(action="login_failed", outcome="failed", username=outsider.username)
+    AuditEventFactory(action="login_failed", outcome="failed", username=outsider.username)
     for who in (clinician, outsider):
-        AccessAttempt.objects.create(
+        AccessAttemptFactory(
             username=who.username,
             ip_address="10.0.0.1",
             user_agent="test",

@@ -18,6 +18,11 @@ pytestmark = pytest.mark.skipif(
     reason="the benchmarks run on PostgreSQL and Redis (CI)",
 )
 
+# The exact queries per page on the small database (PostgreSQL: the benchmarks run only there);
+# the full database must match them. Dashboard, worklist and timeline are the counts pinned by
+# tests/test_alerts.py and tests/test_symptom_logs.py on the suite's own data.
+PAGE_QUERIES = {"floor": 11, "dashboard": 18, "worklist": 19, "timeline": 22}
+
 
 def test_the_benchmark_command_runs_at_smoke_size(tmp_path):
     # The run's broker as it is: the benchmark names its own queue and databases per run, so it
@@ -36,6 +41,7 @@ def test_the_benchmark_command_runs_at_smoke_size(tmp_path):
     figures = json.loads((tmp_path / "benchmarks.json").read_text())
     full, small = figures["full"], figures["small"]
     assert full["size"]["patients"] == 200 and small["size"]["patients"] == 40
+    assert small["page_queries"] == PAGE_QUERIES
     assert full["b1_pages"]["queries"] == small["page_queries"]
     for page in ("floor", "dashboard", "worklist", "timeline"):
         assert full["b1_pages"][page]["p50_ms"] > 0

@@ -7,8 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import Patient
-from taperapp.accounts.models import Clinic, Membership
-from tests.factories import PatientFactory
+from tests.factories import ClinicFactory, MembershipFactory, PatientFactory
 
 
 @pytest.mark.parametrize(
@@ -48,9 +47,9 @@ def test_a_clinic_with_patients_cannot_be_deleted(patient):
 
 def test_membership_is_unique_per_user_and_clinic(clinician, riverside):
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(user=clinician, clinic=riverside)
+        MembershipFactory(user=clinician, clinic=riverside)
 
 
 def test_clinic_name_cannot_be_blank(db):
     with pytest.raises(IntegrityError, match="clinic_name_not_blank"), transaction.atomic():
-        Clinic.objects.create(name="", slug="blank")
+        ClinicFactory(name="", slug="blank")

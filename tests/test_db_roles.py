@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from symptoms.scales import items_for_total
-from symptoms.services import LogEntry, symptom_log_record
+from tests.factories import SymptomLogFactory
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -45,11 +44,7 @@ def refused(conn, statement):
 def test_the_app_role_cannot_switch_off_or_rewrite_the_audit_and_history(
     app_connection, patient, clinician
 ):
-    symptom_log_record(
-        patient=patient,
-        entry=LogEntry(assessed_at=timezone.now(), items=items_for_total(4)),
-        recorded_by=clinician,
-    )
+    SymptomLogFactory(patient=patient, recorded_by=clinician, assessed_at=timezone.now(), total=4)
     conn = app_connection
     # It reads and writes clinical tables as the app does.
     assert conn.execute("SELECT count(*) FROM symptoms_symptomlog").fetchone()[0] == 1
@@ -74,10 +69,8 @@ def test_the_app_role_cannot_switch_off_or_rewrite_the_audit_and_history(
 
 
 def test_the_history_records_a_raw_delete(as_database_owner, patient, clinician):
-    log, _ = symptom_log_record(
-        patient=patient,
-        entry=LogEntry(assessed_at=timezone.now(), items=items_for_total(4)),
-        recorded_by=clinician,
+    log = SymptomLogFactory(
+        patient=patient, recorded_by=clinician, assessed_at=timezone.now(), total=4
     )
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM symptoms_symptomlog WHERE id = %s", [log.pk])

@@ -8,14 +8,13 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from symptoms.models import AlertThresholds
-from tests.factories import make_plan
+from tests.factories import AlertThresholdsFactory, make_plan
 
 
 def test_the_dose_warning_carries_the_clinics_pace_and_the_rules_tolerance(
     client_for, clinician, patient, riverside
 ):
-    AlertThresholds.objects.create(clinic=riverside, taper_pace_percent=Decimal("20"))
+    AlertThresholdsFactory(clinic=riverside, taper_pace_percent=Decimal("20"))
     make_plan(patient, start=timezone.localdate() - timedelta(days=3), by=clinician)
     page = client_for(clinician).get(reverse("symptoms:log_create", kwargs={"pk": patient.pk}))
     html = page.content.decode()

@@ -6,22 +6,19 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from symptoms.scales import items_for_total
-from symptoms.services import LogEntry, symptom_log_record
+from tests.factories import SymptomLogFactory
 
 
 def test_the_log_page_shows_news2_with_its_parameters(patient, clinician, client_for):
-    log, _ = symptom_log_record(
+    log = SymptomLogFactory(
         patient=patient,
-        entry=LogEntry(
-            assessed_at=timezone.now() - timedelta(minutes=5),
-            items=items_for_total(6),
-            heart_rate=44,
-            systolic_bp=82,
-            diastolic_bp=50,
-            temperature_c=Decimal("34.8"),
-        ),
         recorded_by=clinician,
+        assessed_at=timezone.now() - timedelta(minutes=5),
+        total=6,
+        heart_rate=44,
+        systolic_bp=82,
+        diastolic_bp=50,
+        temperature_c=Decimal("34.8"),
     )
     page = client_for(clinician).get(reverse("symptoms:log_detail", kwargs={"pk": log.pk}))
     html = page.content.decode()
@@ -33,15 +30,13 @@ def test_the_log_page_shows_news2_with_its_parameters(patient, clinician, client
 
 
 def test_an_event_only_log_page_says_not_assessed(patient, clinician, client_for):
-    log, _ = symptom_log_record(
+    log = SymptomLogFactory(
         patient=patient,
-        entry=LogEntry(
-            assessed_at=timezone.now() - timedelta(minutes=5),
-            items=None,
-            items_not_assessed_reason="post-ictal",
-            seizure=True,
-        ),
         recorded_by=clinician,
+        assessed_at=timezone.now() - timedelta(minutes=5),
+        items=None,
+        items_not_assessed_reason="post-ictal",
+        seizure=True,
     )
     html = client_for(clinician).get(log.get_absolute_url()).content.decode()
     assert "Event only: CIWA-B not assessed" in html and "post-ictal" in html

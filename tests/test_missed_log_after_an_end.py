@@ -41,9 +41,7 @@ def test_silence_after_an_abrupt_end_is_found_by_the_sweep_and_raises_missed_log
     patient, clinician, how
 ):
     _ended(patient, clinician, how)
-    SymptomLogFactory(
-        patient=patient, recorded_by=clinician, total=12, assessed_at=timezone.now()
-    )
+    SymptomLogFactory(patient=patient, recorded_by=clinician, total=12, assessed_at=timezone.now())
     now = timezone.now()
     evaluation.evaluate_patient(patient.pk, now=now)
     assert patient.pk not in evaluation.patients_due_for_evaluation(now)  # nothing new yet

@@ -13,12 +13,16 @@ from rest_framework.test import APIClient
 
 from symptoms.alerts import evaluation
 from symptoms.alerts.tasks import evaluate_patient_task
-from symptoms.models import Alert, AlertEvent, PatientEvaluation, SymptomLog
+from symptoms.models import Alert, AlertEvent, SymptomLog
 from symptoms.scales import items_for_total
-from symptoms.services import LogEntry, symptom_log_record
 from taperapp.celery import app as celery_app
 from taperapp.workers import Worker, default_queue, drain, wait_for
-from tests.factories import PatientFactory, UserFactory
+from tests.factories import (
+    PatientEvaluationFactory,
+    PatientFactory,
+    SymptomLogFactory,
+    UserFactory,
+)
 from tests.scenarios.replay import STORIES, base_for, replay
 from tests.test_scenarios import assert_meets_expectations
 
@@ -30,11 +34,26 @@ def kill_queue() -> str:
     return f"{default_queue()}-kill"
 
 
+def wait_until_consuming(worker: Worker, timeout: float = 60.0):
+    """Until the worker answers a ping: its pool is up and it consumes its queues (the
+    remote-control consumer starts after the task consumer), so a test's clock measures the
+    pipeline, not the worker's start."""
+    wait_for(
+        lambda: celery_app.control.ping(destination=[worker.hostname], timeout=0.5),
+        timeout=timeout,
+        what=f"{worker.hostname} to answer a ping",
+    )
+
+
 @pytest.fixture(scope="module")
 def worker(django_db_setup, django_db_blocker):
     """Two worker processes (a prefork pool of 2) on the default queue."""
     started = Worker(concurrency=2, name="pipeline")
-    time.sleep(1)
+    try:
+        wait_until_consuming(started)
+    except BaseException:
+        started.stop()
+        raise
     yield started
     started.stop()
 
@@ -88,14 +107,12 @@ def test_concurrent_evaluations_of_one_patient_leave_one_alert(worker, people):
     clinic, staff = people
     patient = PatientFactory(clinic=clinic)
     with mock.patch("taperapp.jobs.enqueue"):
-        symptom_log_record(
+        SymptomLogFactory(
             patient=patient,
-            entry=LogEntry(
-                assessed_at=timezone.now() - timedelta(minutes=5),
-                items=items_for_total(22),
-                seizure=True,
-            ),
             recorded_by=staff,
+            assessed_at=timezone.now() - timedelta(minutes=5),
+            total=22,
+            seizure=True,
         )
     results = [
         evaluate_patient_task.apply_async(args=[str(patient.pk)], ignore_result=False)
@@ -115,18 +132,14 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
     clinic, staff = people
     patient = PatientFactory(clinic=clinic)
     with mock.patch("taperapp.jobs.enqueue"):
-        symptom_log_record(
+        SymptomLogFactory(
             patient=patient,
-            entry=LogEntry(
-                assessed_at=timezone.now() - timedelta(minutes=5),
-                items=items_for_total(22),
-                seizure=True,
-            ),
             recorded_by=staff,
+            assessed_at=timezone.now() - timedelta(minutes=5),
+            total=22,
+            seizure=True,
         )
-    PatientEvaluation.objects.create(
-        patient=patient, evaluated_at=timezone.now() - timedelta(days=1)
-    )
+    PatientEvaluationFactory(patient=patient, evaluated_at=timezone.now() - timedelta(days=1))
     lone = Worker(concurrency=1, name="victim", queues=kill_queue())
     try:
 
@@ -166,7 +179,9 @@ def test_a_worker_killed_mid_evaluation_loses_and_duplicates_nothing(people):
             timeout=60,
             what="the redelivered evaluation",
         )
-        time.sleep(2)  # let any duplicate delivery finish
+        # Any duplicate delivery runs to its end before the counts below: the victim holds no
+        # task (active or reserved) and its queue is empty.
+        drain(celery_app, queues=(kill_queue(),))
     finally:
         lone.stop()
         # Whatever happened, leave no message on this test's own queue: nobody else consumes

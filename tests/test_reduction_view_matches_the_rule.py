@@ -12,9 +12,8 @@ import pytest
 from django.utils import timezone
 
 from patients.plans import services as plan_services
-from symptoms.models import AlertThresholds
 from symptoms.selectors import timeline_page
-from tests.factories import SymptomLogFactory, make_plan
+from tests.factories import AlertThresholdsFactory, SymptomLogFactory, make_plan
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +46,7 @@ def test_a_cut_planned_after_a_hold_is_not_shown_and_a_stop_is(patient, clinicia
 
 
 def test_the_baseline_is_the_clinics_baseline_window(patient, clinician, riverside):
-    AlertThresholds.objects.create(clinic=riverside, baseline_days=3)
+    AlertThresholdsFactory(clinic=riverside, baseline_days=3)
     today = timezone.localdate()
     start = today - timedelta(days=20)
     make_plan(patient, start=start, by=clinician)

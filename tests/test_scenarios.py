@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from symptoms.alerts import evaluation, workflow
 from symptoms.models import UNRESOLVED, Alert
-from symptoms.scales import items_for_total
-from symptoms.services import LogEntry, symptom_log_amend, symptom_log_record
+from symptoms.services import LogEntry, symptom_log_amend
+from tests.factories import SymptomLogFactory
 from tests.scenarios.replay import STORIES, replay, story_named
 
 
@@ -69,10 +69,8 @@ def test_a_second_seizure_updates_the_same_alert(riverside, clinician):
     patient = replay_in_process(story_named("seizure_reported"), riverside, clinician)
     alert = Alert.objects.get(patient=patient, rule="seizure")
     second = timezone.now() - timedelta(minutes=30)
-    symptom_log_record(
-        patient=patient,
-        entry=LogEntry(assessed_at=second, items=items_for_total(24), seizure=True),
-        recorded_by=clinician,
+    SymptomLogFactory(
+        patient=patient, recorded_by=clinician, assessed_at=second, total=24, seizure=True
     )
     evaluation.evaluate_patient(patient.pk, now=timezone.now())
     assert Alert.objects.filter(patient=patient, rule="seizure").count() == 1
@@ -103,14 +101,12 @@ def test_a_resolved_seizure_is_not_reopened_but_an_older_late_one_is_raised(
     evaluation.evaluate_patient(patient.pk)
     assert not Alert.objects.filter(patient=patient, rule="seizure", status__in=UNRESOLVED).exists()
     first_log = patient.symptom_logs.get(seizure=True)
-    symptom_log_record(
+    SymptomLogFactory(
         patient=patient,
-        entry=LogEntry(
-            assessed_at=first_log.assessed_at - timedelta(hours=5),
-            items=items_for_total(20),
-            seizure=True,
-        ),
         recorded_by=clinician,
+        assessed_at=first_log.assessed_at - timedelta(hours=5),
+        total=20,
+        seizure=True,
     )
     evaluation.evaluate_patient(patient.pk)
     assert Alert.objects.get(patient=patient, rule="seizure", status="open") != alert

@@ -205,24 +205,20 @@ def test_stored_markup_renders_inert_everywhere(client_for, staff, clinician, ri
     from unittest import mock
 
     from symptoms.alerts import evaluation, workflow
-    from symptoms.scales import items_for_total
-    from symptoms.services import LogEntry, symptom_log_record
-    from tests.factories import make_plan
+    from tests.factories import SymptomLogFactory, make_plan
 
     patient = PatientFactory(
         clinic=riverside, given_name=MARKUP, family_name=MARKUP, mrn="X<b>1</b>"
     )
     make_plan(patient, start=timezone.localdate() - timedelta(days=10), by=clinician)
     with mock.patch("taperapp.jobs.enqueue"):
-        log, _ = symptom_log_record(
+        log = SymptomLogFactory(
             patient=patient,
-            entry=LogEntry(
-                assessed_at=timezone.now() - timedelta(hours=1),
-                items=items_for_total(30),
-                seizure=True,
-                notes=MARKUP,
-            ),
             recorded_by=clinician,
+            assessed_at=timezone.now() - timedelta(hours=1),
+            total=30,
+            seizure=True,
+            notes=MARKUP,
         )
         evaluation.evaluate_patient(patient.pk)
     from symptoms.models import Alert

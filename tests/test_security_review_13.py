@@ -155,9 +155,9 @@ def test_at_most_five_tokens_per_person(client_for, clinician):
 def test_a_person_in_two_clinics_does_not_carry_patients_across(
     api_for, admin_user, clinician, lakeside
 ):
-    from taperapp.accounts.models import Membership
+    from tests.factories import MembershipFactory
 
-    Membership.objects.create(user=clinician, clinic=lakeside)
+    MembershipFactory(user=clinician, clinic=lakeside)
     lakeside_patient = PatientFactory(clinic=lakeside)
     api_for(clinician).get(reverse("patient-detail", kwargs={"pk": lakeside_patient.pk}))
     rows = api_for(admin_user).get(
