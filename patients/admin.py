@@ -58,7 +58,7 @@ class EquivalenceInline(admin.TabularInline):
 
 @admin.register(Medication)
 class MedicationAdmin(admin.ModelAdmin):
-    """The catalogue admins keep (design §4): windows, lowest dose, strengths, equivalents."""
+    """The catalogue admins keep: windows, lowest dose, strengths, equivalents."""
 
     list_display = [
         "name",

@@ -1,4 +1,5 @@
-"""Seeding the medication catalogue from patients/clinical.py (domain.md §3).
+"""Seeding the medication catalogue from patients/clinical.py
+(docs/clinical-basis.md#diazepam-equivalence).
 
 Run by migration 0003 and again after every ``migrate`` or ``flush`` (post_migrate), so the
 catalogue is never empty. Only missing medications are created: an admin's edits to existing

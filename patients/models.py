@@ -35,7 +35,7 @@ class Sex(models.TextChoices):
 
 @pghistory.track(*history.trackers(), obj_field=pghistory.ObjForeignKey(related_name="history"))
 class Patient(models.Model):
-    """A person in treatment at one clinic (design §4).
+    """A person in treatment at one clinic.
 
     Never deleted: a patient leaves by discharge, with a reason, and the record stays.
     """
@@ -62,7 +62,8 @@ class Patient(models.Model):
         related_name="primary_patients",
     )
 
-    # Seizure-risk factors held on the patient (domain.md §5; SA Health, WikiTox). Age is
+    # Seizure-risk factors held on the patient (docs/clinical-basis.md#risk-factors; SA Health,
+    # WikiTox). Age is
     # derived from the birth date, never stored.
     seizure_history = models.BooleanField(_("history of seizures or epilepsy"), default=False)
     alcohol_use = models.BooleanField(_("alcohol use"), default=False)
@@ -188,7 +189,7 @@ class HalfLifeClass(models.TextChoices):
 
 
 class Medication(models.Model):
-    """A benzodiazepine of the catalogue (design §4), seeded from patients/clinical.py."""
+    """A benzodiazepine of the catalogue, seeded from patients/clinical.py."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -334,7 +335,7 @@ RUNNING_STATUSES = [PlanStatus.ACTIVE, PlanStatus.ON_HOLD]
     exclude=["first_dose_on", "last_dose_on"],
 )
 class TaperPlan(models.Model):
-    """A dose schedule for one patient and one medication (design §4).
+    """A dose schedule for one patient and one medication.
 
     Its steps live on revisions: every change to the schedule makes a new revision and the old
     ones stay readable. Status changes go through patients/plan_services.py.

@@ -1,4 +1,4 @@
-"""Reads of patient data. Every query starts from the user's clinics (design §3)."""
+"""Reads of patient data. Every query starts from the user's clinics (README: Tenancy and roles)."""
 
 from django.db.models import (
     QuerySet,

@@ -1,4 +1,4 @@
-"""REST API for symptom logs (design §6)."""
+"""REST API for symptom logs (README: API)."""
 
 from django.db import models
 from django.shortcuts import get_object_or_404
@@ -192,7 +192,7 @@ class SymptomLogSerializer(serializers.ModelSerializer):
 
 
 class SavedLogSerializer(SymptomLogSerializer):
-    """A log as saved, with the alerts it opened or updated (design §6)."""
+    """A log as saved, with the alerts it opened or updated (README: API)."""
 
     alerts = serializers.SerializerMethodField()
 

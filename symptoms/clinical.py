@@ -1,4 +1,5 @@
-"""Clinical numbers of the symptom logs, with their sources (domain.md §4, §5).
+"""Clinical numbers of the symptom logs, with their sources (docs/clinical-basis.md: CIWA-B, NEWS2
+and vital-sign limits, alert rules).
 
 Vital-sign limits come in two kinds. *Possible* limits refuse a value no living patient has
 (a typing error such as pulse 0 or 400, temperature 20 °C): [site policy], chosen wide. *Usual*
@@ -48,8 +49,9 @@ DUE_PHASES = ("tapering", "acute")
 # The missed-log default: no log for 36 h in the tapering or acute phase [site policy].
 MISSED_LOG_HOURS = 36
 
-# --- Alert rules (design §5). Defaults of each clinic's AlertThresholds row; admins edit them
-# per clinic. Sources: domain.md §5.
+# --- Alert rules (docs/clinical-basis.md#alert-rules). Defaults of each clinic's AlertThresholds
+# row; admins edit them
+# per clinic.
 ALERT_DEFAULTS = {
     # Pulse > 100 is a DSM-5 sign of autonomic hyperactivity [confirmed]; > 120 alone, and the
     # blood pressure, temperature and respiratory limits, are [site policy] (no published
@@ -75,7 +77,8 @@ ALERT_DEFAULTS = {
     "taper_pace_percent": MAX_REDUCTION_PERCENT_PER_WINDOW,
     "taper_pace_days": PACE_WINDOW_DAYS,
     # Seizure risk: rising autonomic or perceptual signs in a patient with risk factors
-    # (domain.md §5, SA Health, WikiTox [confirmed]): tremor or visual disturbance scored at
+    # (docs/clinical-basis.md#seizure-risk-rule; SA Health, WikiTox [confirmed]): tremor or visual
+    # disturbance scored at
     # least this much and above the patient's own baseline, or pulse above this [site policy].
     "seizure_risk_sign_score": 2,
     "seizure_risk_pulse_above": 100,

@@ -17,7 +17,8 @@ from taperapp import history
 
 
 class SeverityBands(models.Model):
-    """The CIWA-B severity bands: one row, edited by admins (defaults: domain.md §4)."""
+    """The CIWA-B severity bands: one row, edited by admins (defaults:
+    docs/clinical-basis.md#ciwa-b)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     mild_from = models.PositiveSmallIntegerField(default=scales.DEFAULT_BAND_STARTS["mild"])
@@ -102,7 +103,7 @@ NOTES_MAX_CHARS = 10_000
 
 @pghistory.track(*history.trackers(), obj_field=pghistory.ObjForeignKey(related_name="history"))
 class SymptomLog(models.Model):
-    """One assessment: the 20 CIWA-B items, vital signs and alarm flags (design §4).
+    """One assessment: the 20 CIWA-B items, vital signs and alarm flags.
 
     Never deleted. A correction is a new row that supersedes this one (``supersedes``); a wrong
     entry is voided with a reason. Only ``current`` rows count in charts and scores.
@@ -451,7 +452,7 @@ class Rule(models.TextChoices):
     obj_field=pghistory.ObjForeignKey(related_name="history"),
 )
 class Alert(models.Model):
-    """One escalation for a patient and a rule (design §4). At most one unresolved alert per
+    """One escalation for a patient and a rule. At most one unresolved alert per
     (patient, rule): a new trigger updates it (count, evidence, severity only upwards)."""
 
     Status = AlertStatus
@@ -592,7 +593,7 @@ class AlertTrigger(models.Model):
     a log, a dose cut, a silence. Evaluation skips a finding whose trigger was raised at that
     severity or higher, whether the alert is still open or staff closed it, so re-reading the
     same data is idempotent, a closed alert is not reopened by the same log, and a late or
-    older log is a trigger of its own (design §5)."""
+    older log is a trigger of its own (docs/clinical-basis.md#alert-rules)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="triggers")
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="+")
@@ -633,7 +634,8 @@ class PatientEvaluation(models.Model):
 class AlertNotification(models.Model):
     """A notification an alert owes (an outbox row): written in the transaction that opens,
     reopens or escalates the alert, so it survives a broker that is down at commit. The
-    notify task marks it handled; the sweep queues again any left unhandled (design §5)."""
+    notify task marks it handled; the sweep queues again any left unhandled
+    (docs/clinical-basis.md#alert-rules)."""
 
     alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
     reason = models.CharField(max_length=100)

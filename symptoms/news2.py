@@ -1,5 +1,5 @@
 """NEWS2, the National Early Warning Score 2 (Royal College of Physicians, 2017), from one
-log's vital signs [confirmed: RCP chart, domain.md §5].
+log's vital signs [confirmed: RCP chart; docs/clinical-basis.md#news2-bands].
 
 Each parameter scores 0-3; the aggregate is 0-20. Clinical response: a single parameter
 scoring 3 (a "red score") or an aggregate of 5-6 calls for an urgent review by a clinician;

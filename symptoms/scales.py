@@ -1,5 +1,6 @@
-"""The CIWA-B scale, defined once (domain.md §4; Busto, Sykora, Sellers, J Clin Psychopharmacol
-1989;9:412-6): item codes (design §4), wording, each item's own 0-4 anchors and which items the
+"""The CIWA-B scale, defined once (docs/clinical-basis.md#ciwa-b; Busto, Sykora, Sellers, J Clin
+Psychopharmacol
+1989;9:412-6): item codes, wording, each item's own 0-4 anchors and which items the
 clinician observes. The entry form, validation, scoring, the API and chart labels all read this
 module. Pure Python: no Django imports (the model reads its choices from ``Severity``).
 
@@ -52,7 +53,8 @@ from enum import StrEnum
 MIN_SCORE = 0
 MAX_SCORE = 4
 
-# Generic severity words 0 none, 1 mild, 2 moderate, 3 severe, 4 very severe [domain.md §4].
+# Generic severity words 0 none, 1 mild, 2 moderate, 3 severe, 4 very severe
+# [docs/clinical-basis.md#ciwa-b].
 # Kept because other code reads them (e.g. a legend on the entry form), but they are not the
 # words of the form: each item shows its own ``Item.anchors``. On item 12 (sleep restfulness)
 # these generic words read backwards, so never show them as an item's answer options.
@@ -383,7 +385,8 @@ SEVERITY_CHOICES = Severity.choices()  # for model fields and the OpenAPI enum
 
 
 # Bands in common use: 1-20 mild, 21-40 moderate, 41-60 severe, 61-80 very severe
-# [secondary: domain.md §4]. These are the defaults of the admin-editable SeverityBands row.
+# [secondary: docs/clinical-basis.md#ciwa-b]. These are the defaults of the admin-editable
+# SeverityBands row.
 DEFAULT_BAND_STARTS = {"mild": 1, "moderate": 21, "severe": 41, "very_severe": 61}
 
 

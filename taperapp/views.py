@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def home(request):
-    """The home of the user's role (design §6): the "Today" worklist for clinicians, the
+    """The home of the user's role (README: API): the "Today" worklist for clinicians, the
     alert dashboard for staff, the clinics overview for admins and users without a role
     (counts only, no PHI)."""
     roles = role_names(request.user)

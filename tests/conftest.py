@@ -1,4 +1,5 @@
-"""Personas for every access rule (style.md): a clinician and a colleague at Riverside, an
+"""Personas for every access rule (docs/architecture.md, Tests): a clinician and a colleague at
+Riverside, an
 outsider clinician at Lakeside, a staff member and an admin at Riverside, and a signed-in
 user with no role."""
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
-# The only addresses open without a login (DEVELOPERS.md; design §3).
+# The only addresses open without a login (README: Tenancy and roles).
 PUBLIC = {"login", "healthz", "admin:login"}
 # Open to any signed-in user whatever their role: their own account and the role-aware home.
 ANY_SIGNED_IN = {

@@ -1,4 +1,4 @@
-"""The alert path as an integration client sees it (design §6): symptom logs with NEWS2
+"""The alert path as an integration client sees it (README: API): symptom logs with NEWS2
 vitals, event-only logs, the alerts a saved log names, late entries, replays, early plan
 completion and stops, the OpenAPI schema, and clinic isolation. Only the HTTP API is used."""
 
@@ -351,7 +351,7 @@ def test_the_schema_documents_the_log_request(schema):
 
 @pytest.mark.parametrize("code", ["201", "200"])
 def test_the_schema_documents_alerts_and_news2_in_the_log_response(code, schema):
-    """201: a new log; 200: the same submission already saved (the same body, design §6)."""
+    """201: a new log; 200: the same submission already saved (the same body: README, API)."""
     operation = schema["paths"]["/api/v1/patients/{id}/symptom-logs/"]["post"]
     assert code in operation["responses"], operation["responses"]
     content = operation["responses"][code]["content"]["application/json"]["schema"]

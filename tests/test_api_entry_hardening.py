@@ -1,7 +1,7 @@
 """The entry path refuses what it cannot store truthfully, with a 4xx that says why and nothing
 saved: a submission id reused for a different report, a time without its offset, impossible
 dates, oversized or deeply nested bodies, ids that are not ids. Derived from the API contract
-(design §6) and the issue's fault-injection findings, not from the implementation."""
+(README: API) and the issue's fault-injection findings, not from the implementation."""
 
 import json
 import uuid

@@ -1,4 +1,5 @@
-"""Invariants hold in the database itself, not only in forms (style.md §4)."""
+"""Invariants hold in the database itself, not only in forms (docs/architecture.md: invariants are
+database constraints)."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Persona matrix for every patient page and endpoint (design §3)."""
+"""Persona matrix for every patient page and endpoint (README: Tenancy and roles)."""
 
 import pytest
 from django.urls import reverse

@@ -1,5 +1,6 @@
 """Seizure-risk factors (patients/risk.py): the patient's own and the drug's, from one place
-for every screen and the seizure_risk rule (design §5; 2025 Joint Guideline Table 2)."""
+for every screen and the seizure_risk rule (docs/clinical-basis.md#risk-factors; 2025 Joint
+Guideline Table 2)."""
 
 from datetime import date, timedelta
 

@@ -1,4 +1,5 @@
-"""Each rule at its threshold edge: fires at the edge, not one below (design §5)."""
+"""Each rule at its threshold edge: fires at the edge, not one below
+(docs/clinical-basis.md#alert-rules)."""
 
 from datetime import timedelta
 from decimal import Decimal as D

@@ -1,4 +1,5 @@
-"""Clinical edges of the pure alert rules and NEWS2, from the design contract (design §5).
+"""Clinical edges of the pure alert rules and NEWS2, from the alert contract
+(docs/clinical-basis.md#alert-rules).
 
 Every expectation here comes from the clinical facts of the contract (RCP NEWS2 2017 bands, the
 withdrawal thresholds, per-log judgement, event-only logs, dose deviation, seizure risk and

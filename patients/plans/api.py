@@ -1,4 +1,4 @@
-"""REST API for medications, taper plans and the timeline (design §6)."""
+"""REST API for medications, taper plans and the timeline (README: API)."""
 
 from datetime import date
 

@@ -1,6 +1,7 @@
-"""Every clinical number of the taper and timeline logic, with its source (domain.md).
+"""Every clinical number of the taper and timeline logic, with its source (docs/clinical-basis.md).
 
-Tags follow domain.md: [confirmed] read in a primary or authoritative source, [secondary] seen
+Tags (docs/clinical-basis.md#how-to-read-the-tables): [confirmed] read in a primary or authoritative
+source, [secondary] seen
 only in a secondary source, [site policy] no published number: a configurable default.
 Values an admin may change per medication are seeded from here into the Medication table
 (the catalogue migration) and read from the database after that.
@@ -36,7 +37,8 @@ HIGH_BAND_DAILY_MG = {
     "triazolam": Decimal("0.75"),
 }
 
-# --- Timeline windows by half-life class (domain.md §1), all counted from the last dose.
+# --- Timeline windows by half-life class (docs/clinical-basis.md#timeline-phases), all counted from
+# the last dose.
 # Onset: short-acting drugs within about 1-2 days; long-acting usually 2-10 days
 # [confirmed: NHS Scotland, DSM-IV text, WikiTox]. Acute phase: usually 10-14 days from onset,
 # can run to about 3-4 weeks ("around 3 weeks" in the seed text) [confirmed: WikiTox]. So the

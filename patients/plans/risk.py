@@ -1,5 +1,5 @@
 """Seizure-risk factors of a patient on a date: the one home of the labels every screen shows,
-the plan checks and the seizure_risk alert rule read (design §5, domain.md §5).
+the plan checks and the seizure_risk alert rule read (docs/clinical-basis.md#risk-factors).
 
 Risk comes from the patient (seizure history, alcohol, opioids or other sedatives, a previous
 complicated withdrawal, older age) and from the drug and how it is being stopped: a short
@@ -71,7 +71,7 @@ def is_high_band(code: str, daily_mg: Decimal | None) -> bool:
 
 def abrupt_stop_from(drug: DrugContext) -> Decimal | None:
     """The dose a stopped or early-completed plan ended from, when it ended above the lowest
-    practical dose (design §6: an abrupt stop), else None."""
+    practical dose (docs/clinical-basis.md#abrupt-stop-and-early-completion), else None."""
     facts = drug.facts
     if facts.status not in ("stopped", "completed") or not facts.ended_on or not facts.steps:
         return None

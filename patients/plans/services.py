@@ -1,4 +1,4 @@
-"""Writes of taper plans: create, revise, and every status change (design §4).
+"""Writes of taper plans: create, revise, and every status change.
 
 Each change of schedule is a new TaperPlanRevision; steps are never edited in place, so the
 history of what the patient was told to take stays readable. Status changes lock the plan
@@ -492,7 +492,9 @@ def taper_plan_revise(
 
 def early_completion(plan: TaperPlan, on: date) -> Decimal | None:
     """The dose a completion on ``on`` would stop abruptly: the current dose when it is above
-    the medication's lowest practical dose (design §6), else None (a taper that has reached its
+    the medication's lowest practical dose
+    (docs/clinical-basis.md#abrupt-stop-and-early-completion), else None (a taper that has reached
+    its
     last step may be completed without more ado)."""
     dose = plan.dose_on(on)
     if dose is None or dose <= plan.medication.lowest_practical_dose_mg:

@@ -1,11 +1,13 @@
-"""Where a patient stands on a date: the withdrawal timeline (design §4, domain.md §1).
+"""Where a patient stands on a date: the withdrawal timeline
+(docs/clinical-basis.md#timeline-phases).
 
 The phase is derived, never typed in: ``pre_taper`` before any plan runs, ``tapering`` from a
 plan's first day through its last dose, ``acute`` from the day after the last dose through the
 medication's acute window, ``protracted`` through its protracted window, then
 ``post_withdrawal``. A plan on hold keeps its current dose. A stopped plan, and a plan completed
 before its planned end, stopped abruptly: the day it ended is the last dose and the acute
-window opens the next day (design §6), which is when withdrawal risk peaks. A plan stopped
+window opens the next day (docs/clinical-basis.md#abrupt-stop-and-early-completion), which is when
+withdrawal risk peaks. A plan stopped
 before its first dose was ever taken does not count.
 """
 

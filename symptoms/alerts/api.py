@@ -1,4 +1,4 @@
-"""REST API for alerts (design §6)."""
+"""REST API for alerts (README: API)."""
 
 import django_filters
 from django.shortcuts import get_object_or_404

@@ -1,4 +1,5 @@
-"""The alert rules of design §5: small pure functions of a patient's recent history.
+"""The alert rules (docs/clinical-basis.md#alert-rules): small pure functions of a patient's recent
+history.
 
 Every rule judges **each log by its clinical time** (``assessed_at``) within its look-back, not
 only the newest log and not only the last hours before now: a night-shift form typed in the
@@ -76,7 +77,8 @@ class Reduction:
     on: date
     from_mg: Decimal
     to_mg: Decimal
-    abrupt_stop: bool = False  # a stop or an early completion (design §6)
+    # a stop or an early completion (docs/clinical-basis.md#abrupt-stop-and-early-completion)
+    abrupt_stop: bool = False
 
 
 @dataclass
@@ -229,7 +231,8 @@ def suicidality(history: History) -> list[Finding]:
 
 def severe_score(history: History) -> list[Finding]:
     """Each log whose total is in the severe band or above: high; when the assessment before
-    it (by assessed_at) was severe too: critical (2 consecutive, domain.md §5)."""
+    it (by assessed_at) was severe too: critical (2 consecutive:
+    docs/clinical-basis.md#severe-score-rule)."""
     findings = []
     previous: LogView | None = None
     for log in history.scored_logs():

@@ -1,4 +1,4 @@
-"""The three roles of design §3 and the permissions each grants.
+"""The three roles (README: Tenancy and roles) and the permissions each grants.
 
 Roles are Django groups kept in step with this table after every ``migrate``. Views and API
 endpoints check permissions (never group names), so a role's reach is read here, in one place.
@@ -58,7 +58,7 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         # Lifting a sign-in lockout: deleting the attempt record (Axes > Access attempts).
         ("axes", "view_accessattempt"),
         ("axes", "delete_accessattempt"),
-        # The medication catalogue is the admins' to keep (design §4).
+        # The medication catalogue is the admins' to keep.
         ("patients", "view_medication"),
         ("patients", "add_medication"),
         ("patients", "change_medication"),

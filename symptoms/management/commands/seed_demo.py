@@ -1,4 +1,4 @@
-"""Demo data so every screen shows life (design §7). Idempotent; refuses production."""
+"""Demo data so every screen shows life. Idempotent; refuses production."""
 
 import random
 from datetime import date, datetime, time, timedelta
