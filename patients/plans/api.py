@@ -200,15 +200,8 @@ class TaperPlanSerializer(serializers.ModelSerializer):
 
     def parameters(self) -> plan_services.PlanParameters:
         data = self.validated_data
-        return plan_services.PlanParameters(
-            medication=data["medication"],
-            method=data["method"],
-            start_date=data["start_date"],
-            start_dose_mg=data["start_dose_mg"],
-            reduction_percent=data.get("reduction_percent"),
-            reduction_mg=data.get("reduction_mg"),
-            interval_days=data.get("interval_days"),
-            custom_steps=[(s["start_date"], s["daily_dose_mg"]) for s in data.get("steps", [])],
+        return plan_services.PlanParameters.from_input(
+            data, [(s["start_date"], s["daily_dose_mg"]) for s in data.get("steps", [])]
         )
 
 

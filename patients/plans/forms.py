@@ -101,16 +101,7 @@ class TaperPlanForm(forms.Form):
 
     def parameters(self):
         data = self.cleaned_data
-        return plan_services.PlanParameters(
-            medication=data["medication"],
-            method=data["method"],
-            start_date=data["start_date"],
-            start_dose_mg=data["start_dose_mg"],
-            reduction_percent=data.get("reduction_percent"),
-            reduction_mg=data.get("reduction_mg"),
-            interval_days=data.get("interval_days"),
-            custom_steps=data.get("custom_steps") or [],
-        )
+        return plan_services.PlanParameters.from_input(data, data.get("custom_steps") or [])
 
     def add_service_errors(self, error):
         if hasattr(error, "error_dict"):

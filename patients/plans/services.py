@@ -7,7 +7,7 @@ row and refuse illegal transitions with a message a clinician can act on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -43,6 +43,20 @@ class PlanParameters:
     reduction_mg: Decimal | None = None
     interval_days: int | None = None
     custom_steps: list[tuple[date, Decimal]] | None = None
+
+    @classmethod
+    def from_input(cls, data: Mapping, custom_steps: list[tuple[date, Decimal]]) -> PlanParameters:
+        """From the cleaned input of the plan builder's form or the API's serializer."""
+        return cls(
+            medication=data["medication"],
+            method=data["method"],
+            start_date=data["start_date"],
+            start_dose_mg=data["start_dose_mg"],
+            reduction_percent=data.get("reduction_percent"),
+            reduction_mg=data.get("reduction_mg"),
+            interval_days=data.get("interval_days"),
+            custom_steps=custom_steps,
+        )
 
 
 @dataclass
@@ -391,11 +405,16 @@ def taper_plan_resume(*, plan: TaperPlan, by: User, on: date | None = None) -> T
         reason=reason,
         created_by=by,
     )
+    _run_again(plan)
+    return _changed(plan)
+
+
+def _run_again(plan: TaperPlan) -> None:
+    """A held plan runs again (resumed, or stepped back from the hold)."""
     plan.status = PlanStatus.ACTIVE
     plan.held_since = None
     plan.hold_reason = ""
     plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
-    return _changed(plan)
 
 
 @transaction.atomic
@@ -448,10 +467,7 @@ def taper_plan_step_back(
         plan=plan, params=params, schedule=schedule, justification=text, reason=text, created_by=by
     )
     if plan.status == PlanStatus.ON_HOLD:
-        plan.status = PlanStatus.ACTIVE
-        plan.held_since = None
-        plan.hold_reason = ""
-        plan.save(update_fields=["status", "held_since", "hold_reason", "updated_at"])
+        _run_again(plan)
     return _changed(plan)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +18,7 @@ from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from symptoms import clinical
 from symptoms.alerts.evaluation import cause_still_holds
@@ -26,7 +28,13 @@ from symptoms.models import UNRESOLVED, Alert, AlertStatus, EventKind
 from taperapp.accounts.models import User
 from taperapp.accounts.selectors import care_team
 
+if TYPE_CHECKING:  # django-stubs is a development tool: not imported at run time
+    from django_stubs_ext import StrOrPromise
+
 logger = logging.getLogger(__name__)
+
+# What a person is told when someone else handled the alert first (compare-and-set lost).
+ALREADY_HANDLED = _lazy("This alert is already %(status)s (by %(who)s at %(when)s).")
 
 # How long an alert may be snoozed: long enough to wait for a retest, never past a day (a
 # snoozed alert is out of sight). The form offers SNOOZE_OPTIONS; the API takes any minutes in
@@ -122,7 +130,7 @@ def _end_snooze(pk, now: datetime) -> bool:
 # --- Staff actions ------------------------------------------------------------------------------
 
 
-def _claim(alert: Alert, from_statuses, message: str, **changes) -> Alert:
+def _claim(alert: Alert, from_statuses, message: StrOrPromise, **changes) -> Alert:
     claimed = Alert.objects.filter(pk=alert.pk, status__in=from_statuses).update(**changes)
     current = Alert.objects.select_related("acknowledged_by", "resolved_by", "patient__clinic").get(
         pk=alert.pk
@@ -147,7 +155,7 @@ def alert_acknowledge(*, alert: Alert, by: User, now: datetime | None = None) ->
     alert = _claim(
         alert,
         [AlertStatus.OPEN, AlertStatus.SNOOZED],
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
+        ALREADY_HANDLED,
         status=AlertStatus.ACKNOWLEDGED,
         acknowledged_at=now,
         acknowledged_by=by,
@@ -168,7 +176,7 @@ def alert_assign(*, alert: Alert, by: User, assignee: User, now: datetime | None
     alert = _claim(
         alert,
         UNRESOLVED,
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
+        ALREADY_HANDLED,
         assigned_to=assignee,
     )
     record_event(
@@ -194,7 +202,7 @@ def alert_snooze(
     alert = _claim(
         alert,
         [AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED],
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
+        ALREADY_HANDLED,
         status=AlertStatus.SNOOZED,
         snoozed_until=until,
         snooze_reason=reason,
@@ -203,41 +211,35 @@ def alert_snooze(
     return alert
 
 
-@transaction.atomic
-def alert_resolve(*, alert: Alert, by: User, note: str, now: datetime | None = None) -> Alert:
-    now = now or timezone.now()
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": _("Write what was done, to resolve the alert.")})
+def _close(alert: Alert, by: User, status: str, kind: str, text: str, now: datetime) -> Alert:
+    """Resolve or dismiss: the alert leaves the dashboard with who closed it and why."""
     alert = _claim(
         alert,
         UNRESOLVED,
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        status=AlertStatus.RESOLVED,
+        ALREADY_HANDLED,
+        status=status,
         resolved_at=now,
         resolved_by=by,
-        resolution_note=note,
+        resolution_note=text,
         snoozed_until=None,
     )
-    record_event(alert, EventKind.RESOLVED, now, actor=by, note=note)
+    record_event(alert, kind, now, actor=by, note=text)
     return alert
+
+
+@transaction.atomic
+def alert_resolve(*, alert: Alert, by: User, note: str, now: datetime | None = None) -> Alert:
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Write what was done, to resolve the alert.")})
+    return _close(alert, by, AlertStatus.RESOLVED, EventKind.RESOLVED, note, now or timezone.now())
 
 
 @transaction.atomic
 def alert_dismiss(*, alert: Alert, by: User, reason: str, now: datetime | None = None) -> Alert:
-    now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for dismissing the alert.")})
-    alert = _claim(
-        alert,
-        UNRESOLVED,
-        _("This alert is already %(status)s (by %(who)s at %(when)s)."),
-        status=AlertStatus.DISMISSED,
-        resolved_at=now,
-        resolved_by=by,
-        resolution_note=reason,
-        snoozed_until=None,
+    return _close(
+        alert, by, AlertStatus.DISMISSED, EventKind.DISMISSED, reason, now or timezone.now()
     )
-    record_event(alert, EventKind.DISMISSED, now, actor=by, note=reason)
-    return alert

@@ -5,7 +5,7 @@ from django.http import StreamingHttpResponse
 
 from taperapp.admin_site import ReadOnlyAdminMixin
 
-from .models import AuditEvent
+from .models import EVENT_COLUMNS, AuditEvent
 from .selectors import audit_events_for, lockouts_for
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -22,21 +22,7 @@ class _Echo:
         return value
 
 
-COLUMNS = [
-    "at",
-    "username",
-    "role",
-    "action",
-    "outcome",
-    "object_type",
-    "object_id",
-    "patient_id",
-    "view",
-    "method",
-    "status_code",
-    "source_ip",
-    "request_id",
-]
+COLUMNS = ["at", "username", *EVENT_COLUMNS]
 
 
 @admin.action(description="Export the selected events as CSV", permissions=["export"])

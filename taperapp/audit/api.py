@@ -6,7 +6,7 @@ from rest_framework import mixins, serializers, viewsets
 
 from taperapp.api import plausible_offset
 
-from .models import AuditEvent
+from .models import EVENT_COLUMNS, AuditEvent
 from .selectors import audit_events_for
 
 
@@ -15,23 +15,7 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = [
-            "id",
-            "at",
-            "user",
-            "username",
-            "role",
-            "action",
-            "outcome",
-            "object_type",
-            "object_id",
-            "patient_id",
-            "view",
-            "method",
-            "status_code",
-            "source_ip",
-            "request_id",
-        ]
+        fields = ["id", "at", "user", "username", *EVENT_COLUMNS]
 
 
 class InstantField(django_filters.fields.IsoDateTimeField):

@@ -4,6 +4,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# What an audit reader is shown of each event, after when and who (the API and the CSV export).
+EVENT_COLUMNS = (
+    "role",
+    "action",
+    "outcome",
+    "object_type",
+    "object_id",
+    "patient_id",
+    "view",
+    "method",
+    "status_code",
+    "source_ip",
+    "request_id",
+)
+
 
 class AuditEvent(models.Model):
     """One access to protected health information, or an authentication event.
