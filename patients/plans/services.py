@@ -583,17 +583,24 @@ def taper_plan_complete(
                 }
             }
         )
-    plan.status = PlanStatus.COMPLETED
-    plan.ended_on = min(today, planned_last) if planned_last else today
-    plan.held_since = None
-    plan.hold_reason = ""
     if abrupt_from is not None:
-        plan.end_reason = _("Completed early from %(dose)s mg (abrupt stop): %(why)s") % {
+        end_reason = _("Completed early from %(dose)s mg (abrupt stop): %(why)s") % {
             "dose": abrupt_from.normalize(),
             "why": reason,
         }
     else:
-        plan.end_reason = reason or _("Completed.")
+        end_reason = reason or _("Completed.")
+    ended_on = min(today, planned_last) if planned_last else today
+    return _end(plan, PlanStatus.COMPLETED, ended_on, end_reason)
+
+
+def _end(plan: TaperPlan, status: str, ended_on: date, end_reason: str) -> TaperPlan:
+    """Complete or stop: the day it ended and why; a hold ends with the plan."""
+    plan.status = status
+    plan.ended_on = ended_on
+    plan.held_since = None
+    plan.hold_reason = ""
+    plan.end_reason = end_reason
     plan.save(
         update_fields=[
             "status",
@@ -614,19 +621,4 @@ def taper_plan_stop(*, plan: TaperPlan, by: User, reason: str, on: date | None =
     ended_on = on or _today(plan)
     if plan.status == PlanStatus.ON_HOLD:
         _held_dose_continued(plan, by, ended_on)
-    plan.status = PlanStatus.STOPPED
-    plan.ended_on = ended_on
-    plan.held_since = None
-    plan.hold_reason = ""
-    plan.end_reason = reason
-    plan.save(
-        update_fields=[
-            "status",
-            "ended_on",
-            "held_since",
-            "hold_reason",
-            "end_reason",
-            "updated_at",
-        ]
-    )
-    return _changed(plan)
+    return _end(plan, PlanStatus.STOPPED, ended_on, reason)
