@@ -1,5 +1,7 @@
 """Reads of patient data. Every query starts from the user's clinics (README: Tenancy and roles)."""
 
+import pghistory.models
+from django.db import connection
 from django.db.models import (
     QuerySet,
 )
@@ -37,3 +39,20 @@ def clinicians_for_user_clinics(user: User) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "username")
     )
+
+
+def patient_history(patient: Patient, limit: int = 500) -> list:
+    """Every recorded version of the patient's rows, newest first, each with ``by``: the name
+    of who made it (the history context holds the user's id; one query for the names). Empty
+    where the history triggers do not run (they are PostgreSQL's)."""
+    if connection.vendor != "postgresql":
+        return []
+    events = list(
+        pghistory.models.Events.objects.references(patient).order_by("-pgh_created_at")[:limit]
+    )
+    ids = {str((e.pgh_context or {}).get("user")) for e in events if e.pgh_context}
+    people = User.objects.filter(pk__in=[i for i in ids if i != "None"])
+    names = {str(u.pk): str(u) for u in people}
+    for event in events:
+        event.by = names.get(str((event.pgh_context or {}).get("user")), "")
+    return events

@@ -1,8 +1,6 @@
-import pghistory.models
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,9 +10,13 @@ from patients.filters import PatientFilter
 from patients.forms import DischargeForm, PatientForm
 from patients.plans import risk
 from patients.plans.selectors import patient_timeline, plans_with_steps
-from patients.selectors import patient_detail, patient_list, patients_visible_to
+from patients.selectors import (
+    patient_detail,
+    patient_history,
+    patient_list,
+    patients_visible_to,
+)
 from patients.services import EDITABLE_FIELDS, patient_create, patient_discharge, patient_update
-from taperapp.accounts.models import User
 from taperapp.audit import services as audit
 
 
@@ -166,20 +168,4 @@ class PatientHistoryView(PermissionRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
 
-        context = super().get_context_data(**kwargs)
-        if connection.vendor != "postgresql":  # the history triggers are PostgreSQL's
-            context["events"] = []
-            return context
-        events = list(
-            pghistory.models.Events.objects.references(self.object).order_by("-pgh_created_at")[
-                :500
-            ]
-        )
-        # The history context holds the user's id; show names (one query).
-        ids = {str((e.pgh_context or {}).get("user")) for e in events if e.pgh_context}
-        people = User.objects.filter(pk__in=[i for i in ids if i != "None"])
-        names = {str(u.pk): str(u) for u in people}
-        for event in events:
-            event.by = names.get(str((event.pgh_context or {}).get("user")), "")
-        context["events"] = events
-        return context
+        return {**super().get_context_data(**kwargs), "events": patient_history(self.object)}

@@ -52,6 +52,11 @@ def log_detail(*, user: User) -> QuerySet[SymptomLog]:
     )
 
 
+def correction_of(log: SymptomLog) -> SymptomLog | None:
+    """The version that corrected this log, if any."""
+    return SymptomLog.objects.filter(supersedes=log).first()
+
+
 def current_logs(patient: Patient) -> QuerySet[SymptomLog]:
     return patient.symptom_logs.filter(status=LogStatus.CURRENT).order_by("assessed_at")
 

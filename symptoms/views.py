@@ -20,6 +20,7 @@ from symptoms.forms import SymptomLogForm, VoidForm
 from symptoms.models import SeverityBands, SymptomLog
 from symptoms.selectors import (
     WORKLIST_SORT_NAMES,
+    correction_of,
     dose_warning,
     log_detail,
     timeline_page,
@@ -229,7 +230,7 @@ class LogDetailView(PermissionRequiredMixin, TemplateView):
         while earlier is not None:  # the chain of corrections, newest first
             versions.append(earlier)
             earlier = earlier.supersedes
-        later = SymptomLog.objects.filter(supersedes=log).first()
+        later = correction_of(log)
         return {
             "log": log,
             "patient": log.patient,

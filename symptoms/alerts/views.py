@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patients.models import PlanStatus
 from patients.plans import services as plan_services
 from symptoms.alerts import workflow
 from symptoms.alerts.selectors import (
@@ -171,7 +170,7 @@ ACTION_WORDS = {
 def hold_taper(request, pk):
     """From a reduction_response or seizure_risk alert: hold the running taper in one step."""
     alert = get_object_or_404(alert_detail(user=request.user), pk=pk, rule__in=HOLDABLE_RULES)
-    plan = alert.patient.taper_plans.filter(status=PlanStatus.ACTIVE).first()
+    plan = holdable_plan(alert)
     if plan is None:
         messages.error(request, _("This patient has no active taper to hold."))
         return redirect(alert)
