@@ -119,6 +119,8 @@
     button.classList.add("disabled");
   });
   update();
+  // Keyboard entry is live from here (the browser tests wait for it before typing).
+  form.dataset.enhanced = "true";
   const errors = document.getElementById("form-errors");
   if (errors) errors.focus();
 })();

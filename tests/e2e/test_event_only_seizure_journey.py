@@ -102,6 +102,7 @@ def seizure_journey(live_server, page, shot, clinician, patient, audit):
         page.goto(f"{live_server.url}{reverse('symptoms:log_create', args=[patient.pk])}")
         expect(page.get_by_role("heading", name=re.compile("CIWA-B assessment"))).to_be_visible()
 
+        expect(page.locator("#log-form")).to_have_attribute("data-enhanced", "true")
         audit("new log (empty)")
         page.evaluate("() => document.activeElement && document.activeElement.blur()")
 

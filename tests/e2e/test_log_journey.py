@@ -24,6 +24,8 @@ def test_a_nurse_enters_a_log_by_keyboard_and_sees_it_on_the_timeline(
     expect(page.get_by_role("heading", name=re.compile("CIWA-B assessment"))).to_be_visible()
 
     # Keyboard only: focus the first row, type a digit per row, then tab through the vitals.
+    # The form's script is deferred: keys typed before it runs would be lost (a loaded machine).
+    expect(page.locator("#log-form")).to_have_attribute("data-enhanced", "true")
     page.locator("#id_irritable_0").focus()
     page.keyboard.type("21221101210110100" + "210")
     expect(page.locator("#running-total")).to_have_text("19")
