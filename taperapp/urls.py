@@ -59,7 +59,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include(accounts_urls)),
     path("patients/", include("patients.urls")),
-    path("plans/", include("patients.plans.urls")),
+    path("", include("patients.plans.urls")),
     path("alerts/", include("symptoms.alerts.urls")),
     path("", include("symptoms.urls")),
     path("admin/", admin.site.urls),
