@@ -424,7 +424,7 @@ class TaperPlan(models.Model):
     def facts(self):
         """The timeline's view of this plan (needs current_revision with steps prefetched)."""
         steps = self.current_revision.steps.all() if self.current_revision else []
-        if self.status == PlanStatus.STOPPED and (
+        if self.status in (PlanStatus.STOPPED, PlanStatus.COMPLETED) and (
             self.activated_at is None
             or (steps and self.ended_on and self.ended_on < steps[0].start_date)
         ):

@@ -34,9 +34,9 @@ CLOCK_SKEW_MINUTES = 5
 
 # --- Alert look-back windows: how far back the alert rules read logs.
 # Rules read logs assessed this far back: the longest window (the baseline before a cut plus
-# the week after it), with room. Flag rules (seizure, confusion, suicidality) raise any flagged
-# log of this window that has not raised its alert yet, however late it was entered: a seizure
-# must reach a clinician even when it is typed in a week later.
+# the week after it), with room. Flag rules (seizure, confusion, suicidality) also read every
+# flagged log *entered* within it, however long before it happened: a seizure must reach a
+# clinician even when it is typed in a month later. Each raises its alert once.
 LOOKBACK_DAYS = 21
 # Rules about the patient's state (scores, vital signs, signs of seizure risk, doses taken)
 # raise on logs assessed within this many days: a late entry of the past week is still news

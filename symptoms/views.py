@@ -75,8 +75,9 @@ def _alerts_message(request, alerts) -> None:
 
 
 def _old_entry_warning(request, log) -> None:
-    """A log assessed before the alert rules' look-back is kept and charted but raises no
-    alert: say so to the person who entered it, so they review it themselves."""
+    """Scores, vital signs and doses of a log assessed before the state rules' look-back are
+    kept and charted but raise no alert: say so to the person who entered it, so they review
+    them themselves. A reported seizure, confusion or suicidal thoughts alert however old."""
     age = timezone.now() - log.assessed_at
     if age <= timedelta(days=clinical.STATE_LOOKBACK_DAYS):
         return
@@ -84,14 +85,10 @@ def _old_entry_warning(request, log) -> None:
         request,
         _(
             "This assessment is %(days)s days old. Alerts look back %(state)s days for scores, "
-            "vital signs and doses, and %(events)s days for seizures, confusion and suicidal "
-            "thoughts: review anything abnormal in it yourself."
+            "vital signs and doses: review anything abnormal in it yourself. A seizure, "
+            "confusion or suicidal thoughts it reports raise an alert however old."
         )
-        % {
-            "days": age.days,
-            "state": clinical.STATE_LOOKBACK_DAYS,
-            "events": clinical.LOOKBACK_DAYS,
-        },
+        % {"days": age.days, "state": clinical.STATE_LOOKBACK_DAYS},
     )
 
 

@@ -91,19 +91,19 @@ def test_reduction_response_looks_only_a_week_after_the_cut():
 
 @pytest.mark.parametrize(("hours", "fires"), [(36, True), (35.9, False)])
 def test_missed_log_edges(hours, fires):
-    hist = history([log(hours_ago=hours)], phase="tapering", phase_started=NOW - timedelta(days=30))
+    hist = history([log(hours_ago=hours)], phase="tapering", watched_since=NOW - timedelta(days=30))
     assert bool(fired(rules.missed_log, hist)) is fires
 
 
 def test_missed_log_counts_from_the_phase_start_and_ignores_other_phases():
     assert (
         fired(
-            rules.missed_log, history([], phase="tapering", phase_started=NOW - timedelta(hours=30))
+            rules.missed_log, history([], phase="tapering", watched_since=NOW - timedelta(hours=30))
         )
         == []
     )
     assert fired(
-        rules.missed_log, history([], phase="tapering", phase_started=NOW - timedelta(hours=37))
+        rules.missed_log, history([], phase="tapering", watched_since=NOW - timedelta(hours=37))
     )
     assert fired(rules.missed_log, history([log(hours_ago=90)], phase="protracted")) == []
 

@@ -15,13 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DateTimeField, F, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import Patient, PlanStatus, TaperPlan
-from patients.plans import clinical as plan_clinical
+from patients.models import Medication, Patient, PlanStatus, TaperPlan
 from patients.plans import risk
 from patients.plans.timeline import Phase, PlanFacts, timeline_on
 from symptoms import clinical
@@ -46,10 +45,20 @@ from symptoms.models import (
 
 logger = logging.getLogger(__name__)
 
-# How long after a plan ended (completed or stopped) the sweep still looks for a silence: twice
-# the longest acute window of the catalogue's half-life classes, so an admin's longer window or
-# a late end still falls inside (docs/clinical-basis.md#missed-log-rule).
-ENDED_PLAN_WATCH_DAYS = 2 * max(plan_clinical.ACUTE_WINDOW_DAYS.values())
+# After a plan ended (completed or stopped) the sweep looks for a silence through the longest
+# acute window any medication has (admins may lengthen one), plus this margin for the days
+# between the last dose and the end of the acute window in the clinic's zone
+# (docs/clinical-basis.md#missed-log-rule).
+ENDED_PLAN_MARGIN_DAYS = 2
+
+# A log reporting an event that always reaches a clinician (the report rules' flags).
+REPORTED_EVENT = (
+    Q(seizure=True)
+    | Q(confusion=True)
+    | Q(hallucinations=True)
+    | Q(suicidal_ideation=True)
+    | (~Q(consciousness="") & ~Q(consciousness="alert"))
+)
 
 # "Never", for comparisons with timestamps that may be missing.
 NEVER = datetime(2000, 1, 1, tzinfo=UTC)
@@ -141,24 +150,26 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
     facts = {plan.pk: plan.facts() for plan in plans}
     point = timeline_on(list(facts.values()), today)
     governing = next((plan for plan in plans if plan.pk == point.plan_id), None)
+    since = now - timedelta(days=clinical.LOOKBACK_DAYS)
     logs = [
         _log_view(log)
         for log in patient.symptom_logs.filter(
+            # The look-back by clinical time, and any report of a seizure, confusion or
+            # suicidal thoughts entered within it however long ago it happened: every such
+            # report must reach a clinician (docs/clinical-basis.md#look-back-windows).
+            Q(assessed_at__gte=since) | (Q(created_at__gte=since) & REPORTED_EVENT),
             status=LogStatus.CURRENT,
-            assessed_at__gte=now - timedelta(days=clinical.LOOKBACK_DAYS),
             # A device may date a log a few minutes ahead of the server (CLOCK_SKEW_MINUTES):
             # such a log is judged now, not missed until it is "due".
             assessed_at__lte=now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES),
         ).order_by("assessed_at", "created_at")
     ]
-    phase_started = None
-    if point.phase == Phase.TAPERING and governing is not None:
-        phase_started = datetime.combine(
+    # Logs are expected daily from the taper's first day through the acute phase: one watch,
+    # which the end of the taper does not restart (a silence across it counts whole).
+    watched_since = None
+    if point.phase in (Phase.TAPERING, Phase.ACUTE) and governing is not None:
+        watched_since = datetime.combine(
             facts[governing.pk].start_date, datetime.min.time(), tzinfo=zone
-        )
-    elif point.phase == Phase.ACUTE and point.last_dose_date:
-        phase_started = datetime.combine(
-            point.last_dose_date + timedelta(days=1), datetime.min.time(), tzinfo=zone
         )
     thresholds = AlertThresholds.for_clinic(patient.clinic)
     first_day = today - timedelta(days=clinical.LOOKBACK_DAYS + thresholds.taper_pace_days)
@@ -183,7 +194,7 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
         risk_factors=risk.patient_factors(patient, today),
         drug_factors={day: risk.drug_factors(drug, day) for day in state_days},
         phase=point.phase,
-        phase_started=phase_started,
+        watched_since=watched_since,
         reductions=_reductions(plans, facts, today),
         last_dose_date=point.last_dose_date,
         onset_window_days=governing.medication.onset_window_days if governing else None,
@@ -520,7 +531,8 @@ def patients_due_for_evaluation(now: datetime) -> list:
     # A plan that ended (completed, or stopped: an abrupt stop) leaves the patient in the
     # acute phase, when a silence matters most; the rule decides per patient, this only has to
     # include everyone it could fire for.
-    ended_recently = now.date() - timedelta(days=ENDED_PLAN_WATCH_DAYS)
+    longest_acute = Medication.objects.aggregate(days=Max("acute_window_days"))["days"] or 0
+    ended_recently = now.date() - timedelta(days=longest_acute + ENDED_PLAN_MARGIN_DAYS)
     silent = (
         Patient.objects.filter(status=Patient.Status.ACTIVE)
         .filter(
@@ -532,7 +544,16 @@ def patients_due_for_evaluation(now: datetime) -> list:
         )
         .annotate(last_assessed=Coalesce(Subquery(last_assessed), epoch))
         .filter(last_assessed__lt=now - timedelta(hours=hours))
-        .exclude(alerts__rule=Rule.MISSED_LOG, alerts__status__in=UNRESOLVED)
+        # One subquery: the rule and the status of the same alert (an exclude across the
+        # relation tested them on different alerts, so an old resolved missed_log beside any
+        # other open alert hid a silent patient from the sweep).
+        .exclude(
+            Exists(
+                Alert.objects.filter(
+                    patient=OuterRef("pk"), rule=Rule.MISSED_LOG, status__in=UNRESOLVED
+                )
+            )
+        )
         .values_list("pk", flat=True)
         .distinct()
     )

@@ -91,7 +91,8 @@ class History:
     risk_factors: list[str] = field(default_factory=list)  # the patient's own factors
     drug_factors: dict = field(default_factory=dict)  # date -> drug factors on that date
     phase: str = "pre_taper"
-    phase_started: datetime | None = None  # when the tapering or acute phase began
+    # When daily logs became expected: the taper's first day (the acute phase continues it).
+    watched_since: datetime | None = None
     reductions: list[Reduction] = field(default_factory=list)  # cuts and abrupt stops up to now
     last_dose_date: date | None = None
     onset_window_days: int | None = None
@@ -533,13 +534,14 @@ def seizure_risk(history: History) -> list[Finding]:
 
 
 def missed_log(history: History) -> list[Finding]:
-    """No log for 36 h in the tapering or acute phase (counted from the phase start when
-    there is no log since)."""
+    """No log for 36 h in the tapering or acute phase, counted from the last log, or from the
+    taper's first day when there is no log since (the end of the taper does not restart the
+    count: a silence across it is one silence)."""
     if history.phase not in ("tapering", "acute"):
         return []
     hours = history.thresholds.missed_log_hours
     last = max((log.assessed_at for log in history.logs), default=None)
-    since = max(filter(None, [last, history.phase_started]), default=None)
+    since = max(filter(None, [last, history.watched_since]), default=None)
     if since is None or history.now - since < timedelta(hours=hours):
         return []
     silent = history.now - since
