@@ -326,6 +326,12 @@ def symptom_log_amend(
             )
         return _same_submission(done, entry)
     original = _lock_current(log)
+    if not original.patient.is_active:
+        # A discharged patient's record raises no alert, so a correction (a seizure added to
+        # an old log) would be saved in silence: refused, as a new log is.
+        raise ValidationError(
+            _("This patient has been discharged: logs cannot be added or corrected.")
+        )
     errors = validate_entry(entry, original.patient)
     if errors:
         raise ValidationError(errors)

@@ -161,3 +161,109 @@ def test_the_sweep_follows_a_medication_acute_window_longer_than_the_catalogues(
     assert patient.pk in evaluation.patients_due_for_evaluation(later)
     evaluation.evaluate_patient(patient.pk, now=later)
     assert Alert.objects.filter(patient=patient, rule="missed_log").exists()
+
+
+# --- The second review of these fixes ---------------------------------------------------------
+
+
+def _report(patient, clinician, *, days_ago, **flags):
+    """An event-only report, entered now about a moment ``days_ago``."""
+    return SymptomLogFactory(
+        patient=patient,
+        recorded_by=clinician,
+        items=None,
+        items_not_assessed_reason="Told by the family.",
+        assessed_at=timezone.now() - timedelta(days=days_ago),
+        **flags,
+    )
+
+
+def test_a_discharged_patients_log_cannot_be_corrected_into_a_silent_seizure(
+    patient, clinician, api_for
+):
+    """A discharged patient's record raises no alert: a correction adding a seizure would be
+    saved in silence. Refused, as a new log is, with the reason."""
+    from patients.services import patient_discharge
+    from symptoms.models import SymptomLog
+
+    log = SymptomLogFactory(patient=patient, recorded_by=clinician, total=8)
+    patient_discharge(patient=patient, discharged_by=clinician, reason="Completed treatment.")
+    answer = api_for(clinician).post(
+        reverse("symptom-log-amend", kwargs={"pk": log.pk}),
+        {
+            "assessed_at": log.assessed_at.isoformat(),
+            "items": log.items,
+            "seizure": True,
+            "reason": "Seizure left out",
+        },
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert "discharged" in answer.content.decode()
+    assert SymptomLog.objects.filter(patient=patient).count() == 1
+
+
+def test_a_new_plan_begun_during_acute_withdrawal_does_not_restart_the_silence(patient, clinician):
+    today = timezone.localdate()
+    old = make_plan(patient, start=today - timedelta(days=40), by=clinician)
+    plan_services.taper_plan_stop(
+        plan=old, by=clinician, reason="Stopped.", on=today - timedelta(days=5)
+    )
+    _logged(patient, clinician, hours_ago=60)
+    make_plan(patient, start=today, by=clinician, dose="1")  # reinstated at a lower dose
+    evaluation.evaluate_patient(patient.pk)
+    alert = Alert.objects.get(patient=patient, rule="missed_log")
+    assert "No assessment for 60 h during tapering" in alert.summary
+
+
+@pytest.mark.parametrize("handled", ["resolved", "acknowledged"])
+def test_correcting_a_report_raised_long_ago_is_not_news(patient, clinician, staff, handled):
+    """A seizure entered in real time 30 days ago raised its alert then; a typo fixed in that
+    log today (the seizure kept) is the same report."""
+    import time_machine
+
+    from symptoms.alerts import workflow
+    from symptoms.services import LogEntry, symptom_log_amend
+
+    then = timezone.now() - timedelta(days=30)
+    with time_machine.travel(then, tick=False):
+        log = _report(patient, clinician, days_ago=0, seizure=True)
+        evaluation.evaluate_patient(patient.pk)
+        alert = Alert.objects.get(patient=patient, rule="seizure")
+        if handled == "resolved":
+            workflow.alert_resolve(alert=alert, by=staff, note="Seen in clinic.")
+        else:
+            workflow.alert_acknowledge(alert=alert, by=staff)
+    symptom_log_amend(
+        log=log,
+        entry=LogEntry(
+            assessed_at=log.assessed_at,
+            items=None,
+            items_not_assessed_reason="Told by the family.",
+            seizure=True,
+            notes="Witnessed by her sister.",
+        ),
+        amended_by=clinician,
+        reason="Note added",
+    )
+    evaluation.evaluate_patient(patient.pk)
+    alert.refresh_from_db()
+    assert alert.status == handled
+    assert alert.trigger_count == 1
+    assert Alert.objects.filter(patient=patient).count() == 1
+
+
+def test_a_late_report_does_not_count_as_an_earlier_severe_score(patient, clinician):
+    """Two severe scores in a row make the second critical only within the look-back: a
+    report of 60 days ago entered today is news for its seizure, not for its score."""
+    SymptomLogFactory(
+        patient=patient,
+        recorded_by=clinician,
+        total=45,
+        seizure=True,
+        assessed_at=timezone.now() - timedelta(days=60),
+    )
+    SymptomLogFactory(patient=patient, recorded_by=clinician, total=45)
+    evaluation.evaluate_patient(patient.pk)
+    assert Alert.objects.get(patient=patient, rule="seizure").severity == "critical"
+    assert Alert.objects.get(patient=patient, rule="severe_score").severity == "high"

@@ -138,6 +138,25 @@ def _unjustified_fast_change(governing, today, thresholds) -> tuple | None:
     return None if worst is None else (*worst, days)
 
 
+WATCHED_PHASES = (Phase.TAPERING, Phase.ACUTE)
+
+
+def _watched_since(all_facts, phase, today, zone, thresholds) -> datetime | None:
+    """Midnight of the first day of the unbroken tapering-then-acute period that holds today:
+    logs are expected daily from a taper's first day through the acute phase, and neither the
+    end of a taper nor a new plan begun during acute withdrawal restarts the count (a silence
+    across either counts whole). Looked for only as far back as a silence could matter."""
+    if phase not in WATCHED_PHASES:
+        return None
+    day = today
+    for _step in range(thresholds.missed_log_hours // 24 + 2):
+        before = day - timedelta(days=1)
+        if timeline_on(all_facts, before).phase not in WATCHED_PHASES:
+            break
+        day = before
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone)
+
+
 def build_history(patient: Patient, now: datetime) -> rules.History:
     """Everything the rules read, in a fixed handful of queries."""
     zone = patient.clinic.zone
@@ -151,7 +170,7 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
     point = timeline_on(list(facts.values()), today)
     governing = next((plan for plan in plans if plan.pk == point.plan_id), None)
     since = now - timedelta(days=clinical.LOOKBACK_DAYS)
-    logs = [
+    read = [
         _log_view(log)
         for log in patient.symptom_logs.filter(
             # The look-back by clinical time, and any report of a seizure, confusion or
@@ -164,16 +183,12 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
             assessed_at__lte=now + timedelta(minutes=clinical.CLOCK_SKEW_MINUTES),
         ).order_by("assessed_at", "created_at")
     ]
-    # Logs are expected daily from the taper's first day through the acute phase: one watch,
-    # which the end of the taper does not restart (a silence across it counts whole).
-    watched_since = None
-    if point.phase in (Phase.TAPERING, Phase.ACUTE) and governing is not None:
-        watched_since = datetime.combine(
-            facts[governing.pk].start_date, datetime.min.time(), tzinfo=zone
-        )
+    logs = [log for log in read if log.assessed_at >= since]
+    late_reports = [log for log in read if log.assessed_at < since]
     thresholds = AlertThresholds.for_clinic(patient.clinic)
-    first_day = today - timedelta(days=clinical.LOOKBACK_DAYS + thresholds.taper_pace_days)
     all_facts = list(facts.values())
+    watched_since = _watched_since(all_facts, point.phase, today, zone, thresholds)
+    first_day = today - timedelta(days=clinical.LOOKBACK_DAYS + thresholds.taper_pace_days)
     planned_doses = {}
     day = first_day
     while day <= today + timedelta(days=1):
@@ -195,6 +210,7 @@ def build_history(patient: Patient, now: datetime) -> rules.History:
         drug_factors={day: risk.drug_factors(drug, day) for day in state_days},
         phase=point.phase,
         watched_since=watched_since,
+        late_reports=late_reports,
         reductions=_reductions(plans, facts, today),
         last_dose_date=point.last_dose_date,
         onset_window_days=governing.medication.onset_window_days if governing else None,
@@ -285,16 +301,20 @@ class Touched:
     trigger_key: str
 
 
-def _raised_triggers(patient: Patient, now: datetime) -> dict:
+def _raised_triggers(patient: Patient, now: datetime, earlier: dict[str, list[str]]) -> dict:
     """(rule, trigger key) -> the highest severity already raised for it. Triggers are logs,
-    cuts and silences of the look-back, and an alert is raised after what fired it, so only
-    the triggers recorded since then are read."""
+    cuts and silences of the look-back, and an alert is raised after what fired it, so the
+    triggers recorded since then are read; and, however old, those of the earlier versions of
+    the logs corrected within it (a correction today of a report raised long ago is the same
+    report, not news)."""
     since = now - timedelta(days=clinical.LOOKBACK_DAYS + 1)
+    versions = {log_id for chain in earlier.values() for log_id in chain}
+    keys = [*versions, *(f"taken:{log_id}" for log_id in versions)]
     return {
         (rule, key): (severity, frozenset(filter(None, signature.split(","))))
-        for rule, key, severity, signature in AlertTrigger.objects.filter(
-            patient=patient, at__gte=since
-        ).values_list("rule", "key", "severity", "signature")
+        for rule, key, severity, signature in AlertTrigger.objects.filter(patient=patient)
+        .filter(Q(at__gte=since) | Q(key__in=keys))
+        .values_list("rule", "key", "severity", "signature")
     }
 
 
@@ -344,10 +364,10 @@ def alert_upsert(
     already raised at this severity or higher (the alert may be open, or closed by staff: the
     same report never reopens it); otherwise it updates the unresolved alert of its rule or
     opens one."""
-    if raised is None:
-        raised = _raised_triggers(patient, now)
     if earlier is None:
         earlier = _earlier_versions(patient, now)
+    if raised is None:
+        raised = _raised_triggers(patient, now, earlier)
     prior = _prior_severity(finding, raised, earlier)
     if prior is not None and SEVERITY_RANK[prior] >= SEVERITY_RANK[finding.severity]:
         return None
@@ -428,8 +448,8 @@ def evaluate_patient(patient_id, *, now: datetime | None = None) -> list[Touched
     data_at = _newest_data_at(patient)
     touched = []
     findings = rules.evaluate(build_history(patient, now)) if patient.is_active else []
-    raised = _raised_triggers(patient, now) if findings else {}
     earlier = _earlier_versions(patient, now) if findings else {}
+    raised = _raised_triggers(patient, now, earlier) if findings else {}
     for finding in findings:
         result = alert_upsert(patient, finding, now, raised, earlier)
         if result is not None:

@@ -91,8 +91,12 @@ class History:
     risk_factors: list[str] = field(default_factory=list)  # the patient's own factors
     drug_factors: dict = field(default_factory=dict)  # date -> drug factors on that date
     phase: str = "pre_taper"
-    # When daily logs became expected: the taper's first day (the acute phase continues it).
+    # When daily logs became expected: the start of the unbroken tapering-then-acute period.
     watched_since: datetime | None = None
+    # Logs reporting a seizure, confusion or suicidal thoughts assessed before the look-back
+    # but entered within it: only the report rules read them (a late report is still news; its
+    # scores and vitals are history).
+    late_reports: list[LogView] = field(default_factory=list)
     reductions: list[Reduction] = field(default_factory=list)  # cuts and abrupt stops up to now
     last_dose_date: date | None = None
     onset_window_days: int | None = None
@@ -179,7 +183,7 @@ def _log_evidence(log: LogView, **values) -> dict:
 
 def _flag_findings(history: History, rule: str, what: str, fired_by) -> list[Finding]:
     findings = []
-    for log in history.logs:
+    for log in [*history.late_reports, *history.logs]:
         reasons = fired_by(log)
         if not reasons:
             continue
