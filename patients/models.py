@@ -6,7 +6,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -488,6 +488,8 @@ class TaperPlanRevision(models.Model):
     )
     warnings = models.JSONField(_("guideline warnings"), default=list, blank=True)
     warning_count = models.PositiveSmallIntegerField(default=0)
+    # Guideline deviations among the warnings (risk notes need no justification).
+    deviation_count = models.PositiveSmallIntegerField(default=0)
     justification = models.TextField(_("clinician's justification"), blank=True)
     reason = models.TextField(_("why this revision"), blank=True)
     created_by = models.ForeignKey(
@@ -515,10 +517,15 @@ class TaperPlanRevision(models.Model):
                 ),
                 name="revision_method_parameters",
             ),
-            # A schedule with guideline warnings is kept only with the clinician's reasons.
+            # A schedule that departs from the guideline is kept only with the clinician's
+            # reasons; risk notes need none.
             models.CheckConstraint(
-                condition=Q(warning_count=0) | ~Q(justification=""),
-                name="revision_warnings_justified",
+                condition=Q(deviation_count=0) | ~Q(justification=""),
+                name="revision_deviations_justified",
+            ),
+            models.CheckConstraint(
+                condition=Q(deviation_count__lte=F("warning_count")),
+                name="revision_deviations_among_warnings",
             ),
         ]
 

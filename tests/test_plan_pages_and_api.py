@@ -81,7 +81,9 @@ def test_the_live_preview_shows_steps_and_the_pace_warning(
         ({"method": "custom", "custom_steps": "tomorrow half"}, "custom_steps", "Line 1"),
         ({"medication": "999999"}, "medication", "catalogue"),
         ({"start_date": "2026-13-45"}, "start_date", "valid date"),
-        ({"justification": ""}, "justification", "guideline warning"),
+        ({"justification": ""}, "justification", "departs from the guideline"),
+        ({"justification": "x"}, "justification", "is not a justification"),
+        ({"justification": "ok ok ok ok"}, "justification", "is not a justification"),
     ],
 )
 def test_bad_plan_input_in_the_form_saves_nothing(

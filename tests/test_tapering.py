@@ -284,25 +284,46 @@ def test_bad_custom_steps_are_refused(custom, message):
 
 
 @pytest.mark.parametrize(
-    ("de", "code"),
+    ("drug", "dose", "code"),
     [
-        (D("15"), None),
-        (D("15.1"), "high_starting_dose"),
-        (D("50"), "high_starting_dose"),
-        (D("50.1"), "outpatient_taper_unsuitable"),
+        # Diazepam: the high band is above 15 mg, outpatient unsuitable above 50 mg (DE).
+        ("diazepam", D("15"), None),
+        ("diazepam", D("15.1"), "high_starting_dose"),
+        ("diazepam", D("50"), "high_starting_dose"),
+        ("diazepam", D("50.1"), "outpatient_taper_unsuitable"),
+        # Table 2 per drug, not the strictest equivalence table: alprazolam 1 mg and
+        # lorazepam 2 mg are low, clonazepam 1 mg moderate, clonazepam 2 mg high.
+        ("alprazolam", D("1"), None),
+        ("alprazolam", D("2"), None),
+        ("alprazolam", D("2.5"), "high_starting_dose"),
+        ("lorazepam", D("2"), None),
+        ("lorazepam", D("3"), None),
+        ("lorazepam", D("3.5"), "high_starting_dose"),
+        ("clonazepam", D("1"), None),
+        ("clonazepam", D("1.5"), None),
+        ("clonazepam", D("2"), "high_starting_dose"),
+        ("clonazepam", D("2.5"), "high_starting_dose"),
+        ("clonazepam", D("3"), "outpatient_taper_unsuitable"),
     ],
 )
-def test_starting_dose_thresholds_in_diazepam_equivalents(de, code):
-    steps = percent_plan(DIAZEPAM, "20")
+def test_starting_dose_thresholds_per_drug_by_table_2(drug, dose, code):
+    steps = [generator.PlannedStep(1, START, None, dose, None)]
     context = guidelines.PlanContext(
         formulary=DIAZEPAM,
         short_acting=False,
-        medication_name="x",
-        diazepam_equivalents=[(de, "Ashton Manual")],
+        medication_name=drug,
+        medication_code=drug,
+        # The strictest equivalence of some table: no longer what labels the dose.
+        diazepam_equivalents=[(dose * 20, "Ashton Manual")],
     )
     codes = {w.code for w in guidelines.check_guidelines(steps, context)}
     dose_codes = codes & {"high_starting_dose", "outpatient_taper_unsuitable"}
     assert dose_codes == ({code} if code else set())
+    assert all(
+        w.tier == "note"
+        for w in guidelines.check_guidelines(steps, context)
+        if w.code in dose_codes
+    )
 
 
 def test_fast_reductions_and_a_big_first_cut_are_flagged():

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from patients.models import Medication, PlanMethod, TaperPlan, TaperPlanRevision, TaperStep
-from patients.plans import clinical
+from patients.plans import clinical, guidelines
 from patients.plans import services as plan_services
 from patients.plans.selectors import medications, patient_timeline, plan_detail, plans_with_steps
 from taperapp.api import NormalizedDecimalField, ReasonSerializer
@@ -110,6 +110,16 @@ REVISION_FIELDS = (
 )
 
 
+class GuidelineWarningSerializer(serializers.Serializer):
+    """One warning of a schedule: a risk ``note`` informs; a ``deviation`` from the guideline
+    needs the clinician's justification (and, where the clinic asks, a co-sign)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    sequence = serializers.IntegerField(allow_null=True, help_text="The step it is about.")
+    tier = serializers.ChoiceField(choices=[("note", "note"), ("deviation", "deviation")])
+
+
 class TaperPlanSerializer(serializers.ModelSerializer):
     """A plan as its current revision describes it; ``history`` lists earlier revisions."""
 
@@ -143,11 +153,9 @@ class TaperPlanSerializer(serializers.ModelSerializer):
     def get_revision(self, plan) -> int:
         return plan.current_revision.number
 
-    @extend_schema_field(
-        {"type": "array", "items": {"type": "object", "additionalProperties": True}}
-    )
-    def get_warnings(self, plan):
-        return plan.current_revision.warnings
+    @extend_schema_field(GuidelineWarningSerializer(many=True))
+    def get_warnings(self, plan) -> list[dict]:
+        return tiered(plan.current_revision.warnings)
 
     def get_last_dose_date(self, plan) -> date | None:
         return plan.last_dose_date()
@@ -191,7 +199,7 @@ class TaperPlanSerializer(serializers.ModelSerializer):
                 else str(revision.reduction_mg),
                 "interval_days": revision.interval_days,
                 "steps": StepSerializer(revision.steps.all(), many=True).data,
-                "warnings": revision.warnings,
+                "warnings": tiered(revision.warnings),
                 "justification": revision.justification,
                 "last_dose_date": plan.last_dose_date(),
             }
@@ -203,6 +211,11 @@ class TaperPlanSerializer(serializers.ModelSerializer):
         return plan_services.PlanParameters.from_input(
             data, [(s["start_date"], s["daily_dose_mg"]) for s in data.get("steps", [])]
         )
+
+
+def tiered(warnings: list[dict]) -> list[dict]:
+    """Stored warnings with their tier ("note" or "deviation"), also those saved before tiers."""
+    return [{**warning, "tier": guidelines.tier_of(warning["code"])} for warning in warnings]
 
 
 class TaperPlanDetailSerializer(TaperPlanSerializer):

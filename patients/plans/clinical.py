@@ -37,6 +37,27 @@ HIGH_BAND_DAILY_MG = {
     "triazolam": Decimal("0.75"),
 }
 
+# The low band of Table 2 per drug: "10 mg diazepam equivalents or less (e.g. 0.5 mg clonazepam
+# or less)" [confirmed: 2025 Joint Guideline, Table 2]; lorazepam 2 mg and alprazolam 1 mg, the
+# doses the guideline's examples put at 10 mg DE [confirmed: Table 2 footnote, as cited in
+# issue review]; diazepam itself 10 mg [confirmed]. The drugs Table 2 does not name: 10 mg DE
+# converted as HIGH_BAND_DAILY_MG converts 15 mg [site policy]. Between the two: moderate.
+LOW_BAND_MAX_DAILY_MG = {
+    "clonazepam": Decimal("0.5"),
+    "lorazepam": Decimal("2"),
+    "alprazolam": Decimal("1"),
+    "diazepam": Decimal("10"),
+    "chlordiazepoxide": Decimal("25"),
+    "oxazepam": Decimal("30"),
+    "temazepam": Decimal("20"),
+    "clorazepate": Decimal("15"),
+    "triazolam": Decimal("0.5"),
+}
+# The diazepam equivalent of the low band's limit: Table 2's own conversion, used for its bands
+# and for the outpatient limit (OUTPATIENT_UNSUITABLE_DAILY_DE_MG), so a label never depends on
+# which equivalence table a screen happens to show.
+LOW_BAND_DE_MG = Decimal("10")
+
 # --- Timeline windows by half-life class (docs/clinical-basis.md#timeline-phases), all counted from
 # the last dose.
 # Onset: short-acting drugs within about 1-2 days; long-acting usually 2-10 days

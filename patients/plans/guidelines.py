@@ -16,8 +16,30 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 
-from patients.plans import clinical
+from patients.plans import clinical, risk
 from patients.plans.generator import Formulary, PlannedStep, cuts, fmt, percent_change
+
+# Two tiers. A *risk note* informs (the drug, the dose's band, the patient's own factors) and
+# needs no justification: nothing about the plan could change it. A *deviation* is a decision
+# the plan makes against the guideline (its pace, its first cut, a bigger cut than asked, an
+# increase, a dose the strengths cannot make, an end above zero): it needs the clinician's
+# written reasons, and where the clinic asks, a second clinician's co-sign.
+NOTE = "note"
+DEVIATION = "deviation"
+NOTE_CODES = frozenset(
+    {
+        "outpatient_taper_unsuitable",
+        "high_starting_dose",
+        "seizure_risk_factors",
+        "short_acting_drug",
+        "final_step_from_lowest_dose",
+    }
+)
+
+
+def tier_of(code: str) -> str:
+    """The tier of a warning code (also of warnings stored before tiers existed)."""
+    return NOTE if code in NOTE_CODES else DEVIATION
 
 
 @dataclass(frozen=True)
@@ -26,8 +48,19 @@ class GuidelineWarning:
     message: str
     sequence: int | None = None
 
+    @property
+    def tier(self) -> str:
+        return tier_of(self.code)
+
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "tier": self.tier}
+
+
+def deviations(warnings) -> list:
+    """The deviations among warnings (GuidelineWarning objects or their stored dicts)."""
+    return [
+        w for w in warnings if tier_of(w.code if hasattr(w, "code") else w["code"]) == DEVIATION
+    ]
 
 
 @dataclass
@@ -38,6 +71,7 @@ class PlanContext:
     short_acting: bool
     medication_name: str
     diazepam_equivalents: list[tuple[Decimal, str]] = field(default_factory=list)
+    medication_code: str = ""
     requested_percent: Decimal | None = None
     patient_risks: list[str] = field(default_factory=list)
 
@@ -57,32 +91,34 @@ def reductions(steps: list[PlannedStep]) -> list[PlannedStep]:
 def starting_dose_risk(
     steps: list[PlannedStep], context: PlanContext
 ) -> Iterator[GuidelineWarning]:
-    if not context.diazepam_equivalents:
-        return
-    highest_de, source = max(context.diazepam_equivalents)
-    if highest_de > clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG:
+    """The starting dose's band for that drug (Table 2), and the outpatient limit, by Table 2's
+    own conversion: a label never depends on which equivalence table is the strictest."""
+    start = steps[0].daily_dose_mg
+    equivalent = risk.table2_diazepam_equivalent(context.medication_code, start)
+    if equivalent is not None and equivalent > clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG:
         yield GuidelineWarning(
             "outpatient_taper_unsuitable",
             _(
-                "The starting dose is about %(de)s mg diazepam a day (%(source)s), above "
-                "%(limit)s mg: an outpatient taper is unsuitable; consider inpatient or "
-                "medically managed withdrawal."
+                "The starting dose is about %(de)s mg diazepam a day (2025 Joint Guideline, "
+                "Table 2), above %(limit)s mg: an outpatient taper is unsuitable; consider "
+                "inpatient or medically managed withdrawal."
             )
-            % {
-                "de": fmt(highest_de),
-                "source": source,
-                "limit": clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG,
-            },
+            % {"de": fmt(equivalent), "limit": clinical.OUTPATIENT_UNSUITABLE_DAILY_DE_MG},
             1,
         )
-    elif highest_de > clinical.HIGH_RISK_DAILY_DE_MG:
+    elif risk.dose_band(context.medication_code, start) == "high":
         yield GuidelineWarning(
             "high_starting_dose",
             _(
-                "The starting dose is about %(de)s mg diazepam a day (%(source)s), above "
-                "%(limit)s mg: withdrawal risk is high; taper slowly and assess often."
+                "%(dose)s mg of %(drug)s a day is in the high band of the 2025 Joint Guideline's "
+                "Table 2 (above %(limit)s mg, about 15 mg diazepam): withdrawal risk is high; "
+                "taper slowly and assess often."
             )
-            % {"de": fmt(highest_de), "source": source, "limit": clinical.HIGH_RISK_DAILY_DE_MG},
+            % {
+                "dose": fmt(start),
+                "drug": context.medication_name,
+                "limit": fmt(clinical.HIGH_BAND_DAILY_MG[context.medication_code]),
+            },
             1,
         )
 

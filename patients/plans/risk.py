@@ -64,6 +64,24 @@ def patient_factors(patient, on: date) -> list[str]:
     return labels
 
 
+def dose_band(code: str, daily_mg: Decimal | None) -> str | None:
+    """ "low", "moderate" or "high": the 2025 Joint Guideline's Table 2 band of a daily dose of
+    this drug (docs/clinical-basis.md#withdrawal-risk-by-dose); None for a drug without bands."""
+    low, high = clinical.LOW_BAND_MAX_DAILY_MG.get(code), clinical.HIGH_BAND_DAILY_MG.get(code)
+    if daily_mg is None or low is None or high is None:
+        return None
+    if daily_mg > high:
+        return "high"
+    return "low" if daily_mg <= low else "moderate"
+
+
+def table2_diazepam_equivalent(code: str, daily_mg: Decimal) -> Decimal | None:
+    """The dose in diazepam equivalents by Table 2's own conversion (its low band's limit is
+    10 mg DE), or None for a drug without bands."""
+    low = clinical.LOW_BAND_MAX_DAILY_MG.get(code)
+    return None if low is None else daily_mg * clinical.LOW_BAND_DE_MG / low
+
+
 def is_high_band(code: str, daily_mg: Decimal | None) -> bool:
     limit = clinical.HIGH_BAND_DAILY_MG.get(code)
     return limit is not None and daily_mg is not None and daily_mg > limit

@@ -7,6 +7,7 @@ row and refuse illegal transitions with a message a clinician can act on.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -84,6 +85,7 @@ def check_schedule(
         formulary=formulary_for(medication),
         short_acting=medication.is_short_acting,
         medication_name=medication.name,
+        medication_code=medication.code,
         diazepam_equivalents=medication.diazepam_equivalents(steps[0].daily_dose_mg),
         requested_percent=params.reduction_percent if params.method == PlanMethod.PERCENT else None,
         patient_risks=risk.patient_factors(patient, steps[0].start_date),
@@ -134,18 +136,47 @@ def _current_revision(plan: TaperPlan) -> TaperPlanRevision:
     return revision
 
 
+# A justification is read by the next clinician, the pharmacist and the reviewer: a sentence
+# with reasons, not a keystroke. At least this many letters, in at least this many words.
+JUSTIFICATION_MIN_LETTERS = 15
+JUSTIFICATION_MIN_WORDS = 3
+
+
+def justification_problem(text: str) -> str | None:
+    """Why a justification is not one (a single word, a repeated character, too short)."""
+    words = [word for word in re.findall(r"[^\W\d_]{2,}", text)]
+    letters = sum(len(word) for word in words)
+    if (
+        len(words) < JUSTIFICATION_MIN_WORDS
+        or letters < JUSTIFICATION_MIN_LETTERS
+        or len({word.lower() for word in words}) < 2
+    ):
+        return _(
+            "Write the clinical reasons in a sentence or two (who decided, and why this pace is "
+            "right for this patient): “%(text)s” is not a justification."
+        ) % {"text": text[:40]}
+    return None
+
+
 def _require_justification(warnings, justification: str) -> str:
+    """Guideline deviations need the clinician's written reasons; risk notes do not."""
     justification = (justification or "").strip()
-    if warnings and not justification:
+    departures = guidelines.deviations(warnings)
+    if not departures:
+        return justification
+    if not justification:
         raise ValidationError(
             {
                 "justification": _(
-                    "This plan has %(n)s guideline warning(s). Write why it is right for this "
-                    "patient before saving."
+                    "This plan departs from the guideline in %(n)s way(s). Write why it is "
+                    "right for this patient before saving."
                 )
-                % {"n": len(warnings)}
+                % {"n": len(departures)}
             }
         )
+    problem = justification_problem(justification)
+    if problem:
+        raise ValidationError({"justification": problem})
     return justification
 
 
@@ -170,6 +201,7 @@ def _write_revision(
         interval_days=params.interval_days if params.method != PlanMethod.CUSTOM else None,
         warnings=[w.as_dict() for w in schedule.warnings],
         warning_count=len(schedule.warnings),
+        deviation_count=len(guidelines.deviations(schedule.warnings)),
         justification=justification,
         reason=reason,
         created_by=created_by,

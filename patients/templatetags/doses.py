@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 from django.utils.html import format_html, format_html_join
 
+from patients.plans import guidelines
 from patients.plans.generator import fmt, tablets_for
 
 register = template.Library()
@@ -60,3 +61,15 @@ def tablets(medication, dose_mg) -> str:
         singular, plural = FORM_WORDS.get(form, (form, form + "s"))
         parts.append(f"{amount} × {fmt(strength)} mg {singular if count <= 1 else plural}")
     return " + ".join(parts)
+
+
+@register.filter
+def warning_tiers(warnings) -> dict:
+    """A plan's warnings as {"deviations": [...], "notes": [...]}, each a dict with its code,
+    message, step and tier: generated warnings and stored ones (also from before tiers)."""
+    tiers: dict[str, list] = {"deviations": [], "notes": []}
+    for warning in warnings or []:
+        item = warning.as_dict() if hasattr(warning, "as_dict") else dict(warning)
+        item["tier"] = guidelines.tier_of(item["code"])
+        tiers["notes" if item["tier"] == guidelines.NOTE else "deviations"].append(item)
+    return tiers

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Clinic, Membership, User
 from .selectors import clinics_for_user, users_sharing_clinics_with
@@ -61,8 +62,15 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "time_zone"]
+    list_display = ["name", "slug", "time_zone", "phone", "emergency_number"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "time_zone"]}),
+        (
+            _("Printed on patient schedules"),
+            {"fields": ["phone", "emergency_number"]},
+        ),
+    ]
     search_fields = ["name", "slug"]
 
     def get_queryset(self, request):

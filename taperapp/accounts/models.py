@@ -36,6 +36,26 @@ class Clinic(models.Model):
         validators=[validate_time_zone],
         help_text=_("Dates and times are shown to staff in this zone, e.g. Europe/London."),
     )
+    phone = models.CharField(
+        _("phone"),
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=_(
+            "Printed on patients' schedules as the number to call if symptoms get worse, "
+            "e.g. 020 7946 0000."
+        ),
+    )
+    emergency_number = models.CharField(
+        _("emergency number"),
+        max_length=20,
+        blank=True,
+        default="",
+        help_text=_(
+            "The local emergency number printed on patients' schedules, e.g. 999, 911 or 112. "
+            "Left blank, the schedule says “your local emergency number”."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

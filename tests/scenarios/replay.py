@@ -121,7 +121,10 @@ def replay(story, clinic, clinician, *, base: datetime, evaluate) -> Replayed:
     start = datetime.combine(params.start_date, datetime.min.time(), tzinfo=zone)
     with time_machine.travel(min(start, base), tick=False):
         plan = plan_services.taper_plan_create(
-            patient=patient, params=params, justification="Scenario replay", created_by=clinician
+            patient=patient,
+            params=params,
+            justification="Replayed as the patient story describes the plan.",
+            created_by=clinician,
         )
         plan_services.taper_plan_activate(plan=plan, by=clinician)
         if evaluate:

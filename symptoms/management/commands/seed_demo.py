@@ -22,9 +22,11 @@ from taperapp.accounts.roles import Role
 # Printed by the run command; the demo never runs under production settings.
 DEMO_PASSWORD = "taper-demo-2026"  # noqa: S105
 
+# slug, name, time zone, phone, emergency number (the phones are from the ranges kept for
+# drama and examples: Ofcom's 020 7946 0xxx, the North American 555-01xx).
 CLINICS = [
-    ("riverside", "Riverside Recovery Centre", "Europe/London"),
-    ("lakeside", "Lakeside Treatment Clinic", "America/Chicago"),
+    ("riverside", "Riverside Recovery Centre", "Europe/London", "020 7946 0321", "999"),
+    ("lakeside", "Lakeside Treatment Clinic", "America/Chicago", "(312) 555-0148", "911"),
 ]
 
 # username, first, last, role, clinic slug, on call
@@ -79,10 +81,20 @@ class Command(BaseCommand):
 
     def _clinics(self):
         clinics = {}
-        for slug, name, zone in CLINICS:
-            clinics[slug], _ = Clinic.objects.get_or_create(
-                slug=slug, defaults={"name": name, "time_zone": zone}
+        for slug, name, zone, phone, emergency in CLINICS:
+            clinic, _ = Clinic.objects.get_or_create(
+                slug=slug,
+                defaults={
+                    "name": name,
+                    "time_zone": zone,
+                    "phone": phone,
+                    "emergency_number": emergency,
+                },
             )
+            if not clinic.phone and not clinic.emergency_number:  # a demo from before the fields
+                clinic.phone, clinic.emergency_number = phone, emergency
+                clinic.save(update_fields=["phone", "emergency_number"])
+            clinics[slug] = clinic
         return clinics
 
     def _users(self, clinics):
