@@ -492,6 +492,17 @@ class TaperPlanRevision(models.Model):
     deviation_count = models.PositiveSmallIntegerField(default=0)
     justification = models.TextField(_("clinician's justification"), blank=True)
     reason = models.TextField(_("why this revision"), blank=True)
+    # A second clinician's agreement with a schedule that departs from the guideline (asked
+    # for by the clinic's plans_need_cosign setting before activation).
+    cosigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    cosigned_at = models.DateTimeField(null=True, blank=True)
+    cosign_comment = models.TextField(_("co-signer's comment"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -526,6 +537,15 @@ class TaperPlanRevision(models.Model):
             models.CheckConstraint(
                 condition=Q(deviation_count__lte=F("warning_count")),
                 name="revision_deviations_among_warnings",
+            ),
+            # A co-sign has its time, and is never the author's own.
+            models.CheckConstraint(
+                condition=Q(cosigned_by__isnull=True, cosigned_at__isnull=True)
+                | (
+                    Q(cosigned_by__isnull=False, cosigned_at__isnull=False)
+                    & ~Q(cosigned_by=F("created_by"))
+                ),
+                name="revision_cosign_complete_and_by_another",
             ),
         ]
 

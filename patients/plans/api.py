@@ -106,6 +106,7 @@ REVISION_FIELDS = (
     "justification",
     "revision",
     "warnings",
+    "cosign",
     "last_dose_date",
 )
 
@@ -118,6 +119,26 @@ class GuidelineWarningSerializer(serializers.Serializer):
     message = serializers.CharField()
     sequence = serializers.IntegerField(allow_null=True, help_text="The step it is about.")
     tier = serializers.ChoiceField(choices=[("note", "note"), ("deviation", "deviation")])
+
+
+class CosignSerializer(serializers.Serializer):
+    """A second clinician's agreement with the current schedule's departures."""
+
+    by = serializers.UUIDField()
+    by_name = serializers.CharField()
+    at = serializers.DateTimeField()
+    comment = serializers.CharField()
+
+
+def cosign_of(revision) -> dict | None:
+    if revision.cosigned_by_id is None:
+        return None
+    return {
+        "by": str(revision.cosigned_by_id),
+        "by_name": str(revision.cosigned_by),
+        "at": revision.cosigned_at,
+        "comment": revision.cosign_comment,
+    }
 
 
 class TaperPlanSerializer(serializers.ModelSerializer):
@@ -148,6 +169,7 @@ class TaperPlanSerializer(serializers.ModelSerializer):
     # What the current revision says (filled in by to_representation).
     revision = serializers.SerializerMethodField()
     warnings = serializers.SerializerMethodField()
+    cosign = serializers.SerializerMethodField()
     last_dose_date = serializers.SerializerMethodField()
 
     def get_revision(self, plan) -> int:
@@ -156,6 +178,10 @@ class TaperPlanSerializer(serializers.ModelSerializer):
     @extend_schema_field(GuidelineWarningSerializer(many=True))
     def get_warnings(self, plan) -> list[dict]:
         return tiered(plan.current_revision.warnings)
+
+    @extend_schema_field(CosignSerializer(allow_null=True))
+    def get_cosign(self, plan) -> dict | None:
+        return cosign_of(plan.current_revision)
 
     def get_last_dose_date(self, plan) -> date | None:
         return plan.last_dose_date()
@@ -201,6 +227,7 @@ class TaperPlanSerializer(serializers.ModelSerializer):
                 "steps": StepSerializer(revision.steps.all(), many=True).data,
                 "warnings": tiered(revision.warnings),
                 "justification": revision.justification,
+                "cosign": cosign_of(revision),
                 "last_dose_date": plan.last_dose_date(),
             }
         )
@@ -314,7 +341,7 @@ class TaperPlanViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         "retrieve": ["patients.view_taperplan"],
         **{
             name: ["patients.change_taperplan"]
-            for name in ("activate", "hold", "resume", "step_back", "complete", "stop")
+            for name in ("activate", "cosign", "hold", "resume", "step_back", "complete", "stop")
         },
     }
 
@@ -334,6 +361,21 @@ class TaperPlanViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def activate(self, request, pk=None):
         return _plan_response(
             plan_services.taper_plan_activate(plan=self._plan(pk), by=request.user), request
+        )
+
+    @extend_schema(
+        request=ReasonSerializer,
+        responses=TaperPlanDetailSerializer,
+        description="A second clinician co-signs the current schedule's departures from the "
+        "guideline (``reason``: their comment). Where the clinic asks for it, a plan with "
+        "deviations is activated only once co-signed; the author cannot co-sign.",
+    )
+    @action(detail=True, methods=["post"])
+    def cosign(self, request, pk=None):
+        plan = self._plan(pk)
+        comment = self._reason(request)
+        return _plan_response(
+            plan_services.taper_plan_cosign(plan=plan, by=request.user, comment=comment), request
         )
 
     @extend_schema(request=ReasonSerializer, responses=TaperPlanDetailSerializer)

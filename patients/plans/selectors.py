@@ -31,7 +31,10 @@ def medications() -> QuerySet:
 def plans_with_steps(queryset: QuerySet) -> QuerySet:
     """Plans with what their pages and the timeline read: medication, current steps."""
     return queryset.select_related(
-        "medication", "current_revision", "created_by", "patient__clinic"
+        "medication",
+        "current_revision__cosigned_by",
+        "created_by",
+        "patient__clinic",
     ).prefetch_related(
         "medication__strengths", "medication__equivalences", "current_revision__steps"
     )

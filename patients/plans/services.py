@@ -32,6 +32,8 @@ from patients.models import (
 from patients.plans import clinical, generator, guidelines, risk
 from patients.plans.signals import plan_changed
 from taperapp.accounts.models import User
+from taperapp.accounts.roles import Role
+from taperapp.accounts.selectors import care_team
 
 
 @dataclass
@@ -270,6 +272,7 @@ def _changed(plan: TaperPlan) -> TaperPlan:
 # Which statuses each action may start from; anything else is refused with a message.
 ALLOWED_FROM = {
     "activate": {PlanStatus.DRAFT},
+    "cosign": {PlanStatus.DRAFT, PlanStatus.ACTIVE, PlanStatus.ON_HOLD},
     "hold": {PlanStatus.ACTIVE},
     "resume": {PlanStatus.ON_HOLD},
     "step_back": {PlanStatus.ACTIVE, PlanStatus.ON_HOLD},
@@ -279,6 +282,7 @@ ALLOWED_FROM = {
 }
 ACTION_NAMES = {
     "activate": "activated",
+    "cosign": "co-signed",
     "hold": "put on hold",
     "resume": "resumed",
     "step_back": "stepped back",
@@ -288,6 +292,7 @@ ACTION_NAMES = {
 }
 ALLOWED_HINT = {
     "activate": "only a draft can be activated",
+    "cosign": "a completed or stopped plan has ended",
     "hold": "only an active plan can be put on hold",
     "resume": "only a plan on hold can be resumed",
     "step_back": "only an active or held plan can step back",
@@ -326,11 +331,29 @@ def _today(plan: TaperPlan) -> date:
     return timezone.localdate(timezone=plan.patient.clinic.zone)
 
 
+def needs_cosign(plan: TaperPlan) -> bool:
+    """The clinic asks for a second clinician on plans that depart from the guideline, and
+    this plan's schedule does and has not been co-signed."""
+    revision = _current_revision(plan)
+    return (
+        plan.patient.clinic.plans_need_cosign
+        and revision.deviation_count > 0
+        and revision.cosigned_by_id is None
+    )
+
+
 @transaction.atomic
 def taper_plan_activate(*, plan: TaperPlan, by: User) -> TaperPlan:
     plan = _lock(plan, "activate")
     if not plan.patient.is_active:
         raise ValidationError(_("This patient has been discharged: the plan cannot start."))
+    if needs_cosign(plan):
+        raise ValidationError(
+            _(
+                "This plan departs from the guideline and this clinic asks for a second "
+                "clinician's co-sign before it starts: ask a colleague to review and co-sign it."
+            )
+        )
     running = _overlapping_running_plan(plan.patient, _current_revision(plan).start_date, plan)
     if running is not None:
         raise ValidationError(
@@ -345,6 +368,36 @@ def taper_plan_activate(*, plan: TaperPlan, by: User) -> TaperPlan:
         raise ValidationError(
             _("This patient already has a running plan. Stop or complete it first.")
         ) from error
+    return _changed(plan)
+
+
+@transaction.atomic
+def taper_plan_cosign(*, plan: TaperPlan, by: User, comment: str) -> TaperPlan:
+    """A second clinician agrees with the current schedule's departures from the guideline.
+    Never the author of the schedule; a clinician of the patient's clinic; with a comment."""
+    comment = _reason(comment, _("the co-sign"))
+    plan = _lock(plan, "cosign")
+    revision = TaperPlanRevision.objects.select_for_update().get(pk=_current_revision(plan).pk)
+    if revision.deviation_count == 0:
+        raise ValidationError(_("This plan follows the guideline: there is nothing to co-sign."))
+    if revision.cosigned_by_id is not None:
+        raise ValidationError(
+            _("This schedule was already co-signed by %(who)s.") % {"who": revision.cosigned_by}
+        )
+    if revision.created_by_id == by.pk:
+        raise ValidationError(
+            _("A co-sign is a second clinician's: the author of the schedule cannot give it.")
+        )
+    if (
+        not care_team([plan.patient.clinic_id])
+        .filter(pk=by.pk, groups__name=Role.CLINICIAN)
+        .exists()
+    ):
+        raise ValidationError(_("Only a clinician of the patient's clinic can co-sign a plan."))
+    revision.cosigned_by = by
+    revision.cosigned_at = timezone.now()
+    revision.cosign_comment = comment
+    revision.save(update_fields=["cosigned_by", "cosigned_at", "cosign_comment"])
     return _changed(plan)
 
 

@@ -138,6 +138,7 @@ class PlanDetailView(PermissionRequiredMixin, PlanScopedMixin, DetailView):
                     action: plan.status in statuses
                     for action, statuses in plan_services.ALLOWED_FROM.items()
                 },
+                "needs_cosign": plan_services.needs_cosign(plan),
             }
         )
         return context
@@ -147,6 +148,12 @@ ACTIONS = {
     "activate": (
         lambda plan, user, reason: plan_services.taper_plan_activate(plan=plan, by=user),
         _("Plan activated."),
+    ),
+    "cosign": (
+        lambda plan, user, reason: plan_services.taper_plan_cosign(
+            plan=plan, by=user, comment=reason
+        ),
+        _("Plan co-signed."),
     ),
     "hold": (
         lambda plan, user, reason: plan_services.taper_plan_hold(plan=plan, by=user, reason=reason),

@@ -56,6 +56,15 @@ class Clinic(models.Model):
             "Left blank, the schedule says “your local emergency number”."
         ),
     )
+    plans_need_cosign = models.BooleanField(
+        _("plans that depart from the guideline need a co-sign"),
+        default=False,
+        help_text=_(
+            "When on, a taper plan whose schedule departs from the guideline (its pace, a first "
+            "cut above 10%, an increase...) is activated only after a second clinician has "
+            "co-signed it."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
