@@ -31,13 +31,16 @@ def current_steps(plan):
 
 
 def test_a_plan_is_created_as_a_draft_with_its_warnings_and_justification(patient, clinician):
-    plan = make_plan(patient, activate=False)
+    plan = make_plan(patient, activate=False, percent="30")  # departs from the guideline
     assert plan.status == "draft"
     revision = plan.current_revision
     assert revision.number == 1
-    assert revision.steps.count() == 17
+    assert revision.steps.count() == 10  # 2 mg at 30% a fortnight
     codes = {w["code"] for w in revision.warnings}
     assert {"high_starting_dose", "exceeds_25_percent_in_2_weeks"} <= codes
+    assert revision.deviation_count == len(
+        [w for w in revision.warnings if w["tier"] == "deviation"]
+    )
     assert revision.warning_count == len(revision.warnings)
     assert revision.justification
 
@@ -45,7 +48,10 @@ def test_a_plan_is_created_as_a_draft_with_its_warnings_and_justification(patien
 def test_warnings_without_a_justification_save_nothing(patient, clinician):
     with pytest.raises(ValidationError) as error:
         plan_services.taper_plan_create(
-            patient=patient, params=params(), justification="  ", created_by=clinician
+            patient=patient,
+            params=params(reduction_percent=D("30")),
+            justification="  ",
+            created_by=clinician,
         )
     assert "justification" in error.value.message_dict
     assert not TaperPlan.objects.exists() and not TaperStep.objects.exists()
@@ -92,7 +98,7 @@ def test_a_plan_overlapping_a_running_one_is_refused(patient, clinician):
 
 def test_the_database_allows_one_running_plan_per_patient(patient, clinician):
     make_plan(patient)
-    second = make_plan(patient, activate=False, start=date(2027, 1, 1))
+    second = make_plan(patient, activate=False, start=date(2027, 6, 1))  # after the first
     with pytest.raises(IntegrityError), transaction.atomic():
         TaperPlan.objects.filter(pk=second.pk).update(
             status="active", activated_at=second.created_at
@@ -198,7 +204,9 @@ def test_illegal_transitions_are_refused_with_a_clear_message(
 ):
     plan = make_plan(patient, activate=setup != "draft")
     if setup == "completed":
-        plan = plan_services.taper_plan_complete(plan=plan, by=clinician)
+        plan = plan_services.taper_plan_complete(
+            plan=plan, by=clinician, reason="Patient chose to stop here."
+        )
     if setup == "stopped":
         plan = plan_services.taper_plan_stop(plan=plan, by=clinician, reason="Moved away")
     status = plan.status
@@ -230,7 +238,7 @@ def test_status_rules_hold_in_the_database(patient):
 
 
 def test_revisions_keep_warnings_justified_in_the_database(patient):
-    plan = make_plan(patient)
+    plan = make_plan(patient, percent="30")
     with pytest.raises(IntegrityError), transaction.atomic():
         TaperPlanRevision.objects.filter(pk=plan.current_revision.pk).update(justification="")
 

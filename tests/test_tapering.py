@@ -46,7 +46,10 @@ def assert_well_formed(steps, formulary, interval=None):
         assert earlier.end_date is not None and earlier.end_date >= earlier.start_date  # ≥ 1 day
         assert later.start_date == earlier.end_date + timedelta(days=1)  # no gap, no overlap
         if interval:
-            assert (earlier.end_date - earlier.start_date).days + 1 == interval
+            # A whole number of intervals: the generator holds a dose for more intervals when
+            # the strengths cannot make the cut asked for (issue 15), never a part of one.
+            days = (earlier.end_date - earlier.start_date).days + 1
+            assert days % interval == 0 and days >= interval, (earlier, interval)
     assert steps[-1].end_date is None
     assert [s.sequence for s in steps] == list(range(1, len(steps) + 1))
 
@@ -115,12 +118,21 @@ def test_the_checks_flag_honestly_where_the_strengths_force_bigger_cuts():
             short_acting=False,
             medication_name="Clonazepam",
             requested_percent=D("10"),
+            interval_days=14,
         ),
     )
     forced = {w.sequence for w in warnings if w.code == "strengths_force_larger_cut"}
     too_fast = {w.sequence for w in warnings if w.code == "exceeds_25_percent_in_2_weeks"}
-    assert forced == {15, 16}  # 0.375 → 0.25 (33%) and 0.25 → 0.125 (50%)
-    assert too_fast == {15, 16, 17}
+    gaps = {w.sequence: w for w in warnings if w.code == "strengths_gap"}
+    # The generator holds 0.375 mg for 8 weeks and 0.25 mg for 14, so each of those cuts keeps
+    # to 10% a fortnight: none is larger than asked. Each is still one drop above 25% (no dose
+    # in between without a liquid): stated as a note naming the form that would avoid it, not
+    # a deviation (the pace asked for follows the guideline).
+    assert forced == set()
+    held = {str(s.daily_dose_mg): s.days for s in steps}
+    assert (held["0.375"], held["0.25"]) == (56, 98)
+    assert set(gaps) == {15, 16} and too_fast == set()
+    assert all(w.tier == "note" and "liquid" in w.message for w in gaps.values())
     final = [w for w in warnings if w.code == "final_step_from_lowest_dose"]
     assert [w.sequence for w in final] == [17]
     assert "liquid" in final[0].message
@@ -376,7 +388,8 @@ def test_two_cuts_inside_fourteen_days_add_up_for_the_pace_check():
     ("dose", "expected"),
     [
         ("2", [(D(1), D(2), "tablet")]),
-        ("1.75", [(D(1), D(1), "tablet"), (D(1), D("0.5"), "tablet"), (D(1), D("0.25"), "odt")]),
+        # The fewest products: 1 mg and one and a half 0.5 mg tablets, not three kinds.
+        ("1.75", [(D(1), D(1), "tablet"), (D("1.5"), D("0.5"), "tablet")]),
         ("0.25", [(D(1), D("0.25"), "odt")]),
         ("0.125", [(D(1), D("0.125"), "odt")]),
         ("3", [(D(1), D(2), "tablet"), (D(1), D(1), "tablet")]),

@@ -92,6 +92,9 @@ MAX_GENERATED_STEPS = 1000
 PLAN_START_EARLIEST_DAYS_AGO = 2 * 365
 PLAN_START_LATEST_DAYS_AHEAD = 365
 PLAN_LONGEST_DAYS = 5 * 365
+# A generated plan longer than this carries a risk note with its length: a slow rate, held until
+# the strengths allow each cut, can take years [site policy].
+LONG_PLAN_DAYS = 2 * 365
 MAX_INTERVAL_DAYS = 12 * 7
 
 # A guard against typos (an extra zero or two) in a daily dose, starting or taken: far above any

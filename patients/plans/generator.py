@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Protocol, TypeVar
 
@@ -74,6 +74,26 @@ class Formulary:
         if index < len(doses) and doses[index] < _to_ug(below_mg):
             return _from_ug(doses[index])
         return None
+
+    def at_or_above_exact(self, target_mg: Decimal, below_mg: Decimal) -> Decimal | None:
+        """Like ``at_or_above``, with the target rounded up to the microgram, never down: the
+        dose found is never a hair below the target (a cut a hair above the one asked for)."""
+        target_ug = int((Decimal(target_mg) * 1000).to_integral_value(ROUND_CEILING))
+        doses = self._doses_up_to(_to_ug(below_mg))
+        index = bisect.bisect_left(doses, target_ug)
+        if index < len(doses) and doses[index] < _to_ug(below_mg):
+            return _from_ug(doses[index])
+        return None
+
+    def smaller_strength_for(self, target_mg: Decimal, below_mg: Decimal) -> Decimal | None:
+        """A strength half the smallest dose unit, when adding it would make a dose >= target
+        and < below that these units cannot; else None (then only a liquid would)."""
+        units = self._units_ug()
+        if not units or units[0] < 2:
+            return None
+        smaller = _from_ug(units[0] // 2)
+        wider = Formulary((*self.units_mg, smaller), self.lowest_practical_dose_mg)
+        return smaller if wider.at_or_above_exact(target_mg, below_mg) is not None else None
 
     def largest_below(self, below_mg: Decimal) -> Decimal | None:
         doses = self._doses_up_to(_to_ug(below_mg))
@@ -200,45 +220,140 @@ def generate_steps(
     # Validated above: a percent or fixed plan has an interval (_validate_common).
     assert interval_days is not None
 
-    doses = [Decimal(start_dose_mg)]
+    if method == PlanMethod.PERCENT:
+        assert reduction_percent is not None  # validated above
+        allowance: _Allowance = _PercentAllowance(Decimal(reduction_percent))
+        field_name = "reduction_percent"
+    else:
+        assert reduction_mg is not None  # validated above: a fixed plan
+        allowance = _FixedAllowance(Decimal(reduction_mg))
+        field_name = "reduction_mg"
+    doses, holds = _paced_doses(Decimal(start_dose_mg), formulary, allowance, field_name)
+
+    steps = []
+    start = start_date
+    for index, dose in enumerate(doses):
+        is_last = index == len(doses) - 1
+        end = None if is_last else start + timedelta(days=holds[index] * interval_days - 1)
+        change = None if index == 0 else percent_change(doses[index - 1], dose)
+        steps.append(PlannedStep(index + 1, start, end, dose, change))
+        if end is not None:
+            start = end + timedelta(days=1)
+    return steps
+
+
+class _Allowance(Protocol):
+    """How far the requested pace lets the dose fall, held for some intervals."""
+
+    def floor(self, dose: Decimal, intervals: int) -> Decimal:
+        """The lowest dose the pace allows ``intervals`` intervals after ``dose``."""
+        ...
+
+    def intervals_to_reach(self, dose: Decimal, lower: Decimal, most: int) -> int | None:
+        """The fewest intervals (at least 1) after which the pace allows ``lower``, or None
+        when that takes more than ``most``."""
+        ...
+
+    def last_hold(self, dose: Decimal, most: int) -> int | None:
+        """How many intervals the lowest dose is held before the final step to zero."""
+        ...
+
+
+@dataclass(frozen=True)
+class _PercentAllowance:
+    """Hyperbolic: ``percent`` of the current dose per interval, compounding while held."""
+
+    percent: Decimal
+
+    def floor(self, dose: Decimal, intervals: int) -> Decimal:
+        return dose * ((100 - self.percent) / 100) ** intervals
+
+    def intervals_to_reach(self, dose: Decimal, lower: Decimal, most: int) -> int | None:
+        factor = (100 - self.percent) / 100
+        floor = dose
+        for intervals in range(1, most + 1):
+            floor *= factor
+            if floor <= lower:
+                return intervals
+        return None
+
+    def last_hold(self, dose: Decimal, most: int) -> int | None:
+        # A percentage never adds up to the whole dose: the stop from the lowest practical
+        # dose comes one interval after it (the guideline checks name it).
+        return 1
+
+
+@dataclass(frozen=True)
+class _FixedAllowance:
+    """Linear: ``mg`` per interval, adding up while held."""
+
+    mg: Decimal
+
+    def floor(self, dose: Decimal, intervals: int) -> Decimal:
+        return dose - self.mg * intervals
+
+    def intervals_to_reach(self, dose: Decimal, lower: Decimal, most: int) -> int | None:
+        intervals = max(1, math.ceil((dose - lower) / self.mg))
+        return intervals if intervals <= most else None
+
+    def last_hold(self, dose: Decimal, most: int) -> int | None:
+        return self.intervals_to_reach(dose, Decimal(0), most)  # the mg asked for add up to it
+
+
+def _paced_doses(
+    start: Decimal, formulary: Formulary, allowance: _Allowance, field_name: str
+) -> tuple[list[Decimal], list[int]]:
+    """The doses of a percent or fixed plan, and how many intervals each is held (the final
+    dose, 0, is open-ended).
+
+    The pace is kept by construction. From each dose the plan goes, after one interval, to the
+    smallest dispensable dose the requested cut allows (rounding towards the current dose: a
+    smaller cut than asked). When the strengths have no dose that close, it does not take a
+    bigger cut: it holds the current dose for more intervals, until the requested reduction
+    accumulated over them (compounding for a percent) reaches the next dispensable dose, and
+    steps to that one. So the cut per interval held stays within the request, a single cut is
+    larger than asked only where no dispensable dose lies between (a strengths gap, flagged by
+    the guideline checks). The last dose before zero is the lowest practical dose; a fixed plan
+    holds it until the mg asked for add up to it, a percent plan (which never adds up to the
+    whole dose) for one interval."""
     lowest = formulary.lowest_practical_dose_mg
+    doses, holds = [start], []
+    budget = clinical.MAX_GENERATED_STEPS  # intervals left: held intervals count as steps
     while doses[-1] > 0:
         current = doses[-1]
         if len(doses) > clinical.MAX_GENERATED_STEPS:
-            raise PlanInputError(
-                {
-                    "reduction_percent" if method == PlanMethod.PERCENT else "reduction_mg": _(
-                        "This reduction would need more than %(n)s steps: make it larger."
-                    )
-                    % {"n": clinical.MAX_GENERATED_STEPS}
-                }
-            )
+            raise _too_long(field_name)
+        intervals: int | None = 1
         if current <= lowest:
-            doses.append(Decimal("0"))  # the final step to zero, from the lowest dose
-            continue
-        if method == PlanMethod.PERCENT:
-            assert reduction_percent is not None  # validated above
-            target = current * (100 - reduction_percent) / 100
+            nxt = Decimal("0")  # the final step to zero, from the lowest dose
+            intervals = allowance.last_hold(current, budget)
         else:
-            assert reduction_mg is not None  # validated above: a fixed plan
-            target = current - reduction_mg
-        if target < lowest:
-            doses.append(lowest)
-            continue
-        # Round towards the current dose (a smaller cut than asked), never back up to it;
-        # when no dispensable dose lies in between, take the next one down (a larger cut,
-        # flagged by the checks).
-        nxt = formulary.at_or_above(target, current) or formulary.largest_below(current)
-        doses.append(nxt if nxt is not None and nxt >= lowest else lowest)
+            within = formulary.at_or_above_exact(max(allowance.floor(current, 1), lowest), current)
+            if within is not None:
+                nxt = within
+            else:
+                # No dispensable dose within one interval's reduction: hold the current dose
+                # until the reduction adds up to the next dose down, then step to that one.
+                below = formulary.largest_below(current)
+                nxt = below if below is not None and below >= lowest else lowest
+                intervals = allowance.intervals_to_reach(current, nxt, budget)
+        if intervals is None or intervals > budget:
+            raise _too_long(field_name)
+        budget -= intervals
+        holds.append(intervals)
+        doses.append(nxt)
+    return doses, holds
 
-    steps = []
-    for index, dose in enumerate(doses):
-        start = start_date + timedelta(days=index * interval_days)
-        is_last = index == len(doses) - 1
-        end = None if is_last else start + timedelta(days=interval_days - 1)
-        change = None if index == 0 else percent_change(doses[index - 1], dose)
-        steps.append(PlannedStep(index + 1, start, end, dose, change))
-    return steps
+
+def _too_long(field_name: str) -> PlanInputError:
+    return PlanInputError(
+        {
+            field_name: _(
+                "This reduction would need more than %(n)s steps or intervals: make it larger."
+            )
+            % {"n": clinical.MAX_GENERATED_STEPS}
+        }
+    )
 
 
 def _custom_steps(start_date, start_dose_mg, custom_steps, errors):
@@ -322,29 +437,88 @@ def cuts(steps: Sequence[AnyStep]) -> list[tuple[AnyStep, AnyStep]]:
 
 # How much each kind of piece costs a patient when the schedule chooses tablets: whole
 # tablets first, then orally disintegrating tablets or capsules, and halves last (splitting is
-# fiddly and less exact).
+# fiddly and less exact). Each different product (a strength in a form) costs PRODUCT_COST
+# more: another box to dispense and to tell apart, so a dose is made from as few products as
+# the pieces allow (1.875 mg clonazepam: 1 mg + 1½ × 0.5 mg + one 0.125 mg ODT, three
+# products, not four). Above 3, three products would rather be two with one more tablet; at
+# 5, one more whole tablet never replaces a half (6 mg from 5 mg + ½ × 2 mg, not 3 × 2 mg).
 PIECE_COST = {"whole": 10, "other_form": 11, "half": 14}
+PRODUCT_COST = 5
 
 
 def tablets_for(dose_mg: Decimal, strengths: list[tuple[Decimal, str, bool]]) -> list[tuple]:
-    """How to make a daily dose from the strengths, at the lowest PIECE_COST.
+    """How to make a daily dose from the strengths, at the lowest cost: PIECE_COST for each
+    piece plus PRODUCT_COST for each different product (strength and form) it needs.
 
     ``strengths`` are (strength, form, splittable) with form "tablet", "odt" or "capsule".
     Returns [(count, strength, form)], count in halves where needed, largest strength first,
     or [] when the dose cannot be made.
     """
-    target = _to_ug(dose_mg)
-    if target == 0:
-        return []
-    pieces = []  # (ug, cost, strength, form, is_half)
+    products: dict[tuple[Decimal, str], bool] = {}
     for strength, form, splittable in strengths:
+        key = (Decimal(strength), form)
+        products[key] = products.get(key, False) or bool(splittable)
+    return list(_tablets_for(_to_ug(dose_mg), tuple(products.items())))
+
+
+@cache
+def _tablets_for(
+    target: int, products: tuple[tuple[tuple[Decimal, str], bool], ...]
+) -> tuple[tuple[Decimal, Decimal, str], ...]:
+    if target == 0:
+        return ()
+    pieces = []  # (ug, cost, product index, is_half)
+    for index, ((strength, form), splittable) in enumerate(products):
         whole_cost = PIECE_COST["whole"] if form == "tablet" else PIECE_COST["other_form"]
-        pieces.append((_to_ug(strength), whole_cost, strength, form, False))
-        if splittable:
-            pieces.append((_to_ug(strength) // 2, PIECE_COST["half"], strength, form, True))
+        if _to_ug(strength) > 0:
+            pieces.append((_to_ug(strength), whole_cost, index, False))
+        if splittable and _to_ug(strength) // 2 > 0:
+            pieces.append((_to_ug(strength) // 2, PIECE_COST["half"], index, True))
+    found = _cheapest_pieces(target, tuple(pieces))
+    if found is None:
+        return ()
+    # The cheapest pieces from all the products bound every choice from fewer of them: a
+    # choice of n products costs at least that plus n * PRODUCT_COST.
+    least_pieces_cost = found[0]
+
+    def total(choice: tuple[int, tuple[int, ...]]) -> tuple[int, int, tuple[int, ...]]:
+        cost, used = choice
+        return (cost + PRODUCT_COST * len({pieces[i][2] for i in used}), len(used), used)
+
+    best = total(found)
+    for size in range(1, len(products)):
+        if least_pieces_cost + PRODUCT_COST * size >= best[0]:
+            break
+        for chosen in itertools.combinations(range(len(products)), size):
+            allowed = tuple(piece for piece in pieces if piece[2] in chosen)
+            choice = _cheapest_pieces(target, allowed)
+            if choice is not None:
+                # Piece indices of the subset, mapped back to ``pieces``.
+                mapped = (choice[0], tuple(pieces.index(allowed[i]) for i in choice[1]))
+                best = min(best, total(mapped))
+    counts: dict[int, Decimal] = {}
+    for index in best[2]:
+        _ug, _cost, product, is_half = pieces[index]
+        counts[product] = counts.get(product, Decimal(0)) + (
+            Decimal("0.5") if is_half else Decimal(1)
+        )
+    return tuple(
+        (count, products[product][0][0], products[product][0][1])
+        for product, count in sorted(
+            counts.items(), key=lambda item: (-products[item[0]][0][0], products[item[0]][0][1])
+        )
+    )
+
+
+def _cheapest_pieces(
+    target: int, pieces: tuple[tuple[int, int, int, bool], ...]
+) -> tuple[int, tuple[int, ...]] | None:
+    """(cost, indices of the pieces) of the cheapest pieces adding up to ``target`` µg."""
     grain = 0
     for ug, *_rest in pieces:
         grain = math.gcd(grain, ug)
+    if grain == 0 or target % grain:
+        return None
     # Cheapest way to reach each total, walking totals in steps of the pieces' common divisor.
     best: dict[int, tuple[int, tuple[int, ...]]] = {0: (0, ())}
     for total in range(grain, target + 1, grain):
@@ -353,15 +527,4 @@ def tablets_for(dose_mg: Decimal, strengths: list[tuple[Decimal, str, bool]]) ->
                 previous_cost, used = best[total - ug]
                 if total not in best or previous_cost + cost < best[total][0]:
                     best[total] = (previous_cost + cost, (*used, index))
-    if target not in best:
-        return []
-    counts: dict[tuple, Decimal] = {}
-    for index in best[target][1]:
-        _ug, _cost, strength, form, is_half = pieces[index]
-        counts[(strength, form)] = counts.get((strength, form), Decimal(0)) + (
-            Decimal("0.5") if is_half else Decimal(1)
-        )
-    return [
-        (count, strength, form)
-        for (strength, form), count in sorted(counts.items(), key=lambda item: -item[0][0])
-    ]
+    return best.get(target)

@@ -33,6 +33,8 @@ NOTE_CODES = frozenset(
         "seizure_risk_factors",
         "short_acting_drug",
         "final_step_from_lowest_dose",
+        "long_plan",
+        "strengths_gap",
     }
 )
 
@@ -73,6 +75,8 @@ class PlanContext:
     diazepam_equivalents: list[tuple[Decimal, str]] = field(default_factory=list)
     medication_code: str = ""
     requested_percent: Decimal | None = None
+    requested_mg: Decimal | None = None  # a fixed plan's mg per interval
+    interval_days: int | None = None  # the requested time between cuts
     patient_risks: list[str] = field(default_factory=list)
 
 
@@ -120,6 +124,22 @@ def starting_dose_risk(
                 "limit": fmt(clinical.HIGH_BAND_DAILY_MG[context.medication_code]),
             },
             1,
+        )
+
+
+def plan_length(steps: list[PlannedStep], context: PlanContext) -> Iterator[GuidelineWarning]:
+    """A very slow pace, held until the strengths allow each cut, can last for years: said, so
+    the clinician sees the length the rate implies."""
+    days = (steps[-1].start_date - steps[0].start_date).days
+    if days > clinical.LONG_PLAN_DAYS:
+        yield GuidelineWarning(
+            "long_plan",
+            _(
+                "At this pace, with the doses the strengths allow, the taper lasts about "
+                "%(years)s years: review whether a faster pace, a liquid formulation or custom "
+                "steps suit this patient."
+            )
+            % {"years": fmt(Decimal(days) / 365)[:4].rstrip(".")},
         )
 
 
@@ -232,9 +252,33 @@ def pace(
     if step.daily_dose_mg >= _previous(steps, step).daily_dose_mg:
         return
     window, max_cut = clinical.PACE_WINDOW_DAYS, clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
+    previous = _previous(steps, step)
+    lowest = context.formulary.lowest_practical_dose_mg
+    if step.daily_dose_mg == 0 and previous.daily_dose_mg <= lowest:
+        return  # how every taper ends: final_step_from_lowest_dose's note says so
     reference = highest_dose_in_window(steps, step, window)
     cut = (reference - step.daily_dose_mg) / reference * 100
-    if cut > max_cut:
+    if cut > max_cut and _strengths_gap(previous, step, context):
+        # The pace asked for keeps to the guideline, the dose was held until it allowed this
+        # cut, and the strengths have no dose in between: not the clinician's decision, a
+        # limit of the forms at hand. Said as a note with the form that would avoid it.
+        yield GuidelineWarning(
+            "strengths_gap",
+            _(
+                "Step %(seq)s goes from %(a)s mg to %(b)s mg (%(cut)s%%), more than %(max)s%% "
+                "at once: the strengths have no dose in between. A liquid formulation would "
+                "allow smaller steps here."
+            )
+            % {
+                "seq": step.sequence,
+                "a": fmt(previous.daily_dose_mg),
+                "b": fmt(step.daily_dose_mg),
+                "cut": cut.quantize(Decimal("1"), ROUND_HALF_UP),
+                "max": max_cut,
+            },
+            step.sequence,
+        )
+    elif cut > max_cut:
         yield GuidelineWarning(
             "exceeds_25_percent_in_2_weeks",
             _(
@@ -252,6 +296,28 @@ def pace(
             },
             step.sequence,
         )
+
+
+def _strengths_gap(previous: PlannedStep, step: PlannedStep, context: PlanContext) -> bool:
+    """A cut the strengths force on a pace that keeps to the guideline: the request is at most
+    the guideline's pace, the step is the next dispensable dose below, and the dose was held at
+    least one interval before it."""
+    requested_ok = (
+        context.requested_percent is not None
+        and context.requested_percent <= clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
+        and (context.interval_days or 0) >= clinical.MIN_DAYS_BETWEEN_REDUCTIONS
+    ) or (
+        context.requested_mg is not None
+        and context.requested_mg
+        <= previous.daily_dose_mg * clinical.MAX_REDUCTION_PERCENT_PER_WINDOW / 100
+        and (context.interval_days or 0) >= clinical.MIN_DAYS_BETWEEN_REDUCTIONS
+    )
+    next_below = context.formulary.largest_below(previous.daily_dose_mg)
+    return (
+        bool(requested_ok)
+        and next_below == step.daily_dose_mg
+        and bool(previous.days and context.interval_days and previous.days >= context.interval_days)
+    )
 
 
 def final_step_from_lowest_dose(
@@ -276,33 +342,72 @@ def final_step_from_lowest_dose(
 def strengths_force_larger_cut(
     steps: list[PlannedStep], step: PlannedStep, context: PlanContext
 ) -> Iterator[GuidelineWarning]:
+    """Every cut larger than the one asked for (a percent of the previous dose, or mg), whatever
+    its size: the generator holds the dose longer instead, but where the strengths have no dose
+    in between, the single cut is still larger. The stop from the lowest practical dose is
+    final_step_from_lowest_dose's to state."""
     previous = _previous(steps, step)
-    if step.daily_dose_mg == 0 or step.daily_dose_mg >= previous.daily_dose_mg:
+    before, after = previous.daily_dose_mg, step.daily_dose_mg
+    if after >= before or (after == 0 and before <= context.formulary.lowest_practical_dose_mg):
         return
-    requested = context.requested_percent
-    this_cut = -step.change_percent if step.change_percent is not None else None
-    if (
-        requested is not None
-        and this_cut is not None
-        and this_cut > requested
-        and this_cut > clinical.MAX_REDUCTION_PERCENT_PER_WINDOW
-    ):
-        yield GuidelineWarning(
-            "strengths_force_larger_cut",
-            _(
-                "Step %(seq)s: the available strengths cannot make a %(req)s%% cut from "
-                "%(a)s mg; the nearest dispensable dose is %(b)s mg (a %(cut)s%% cut). "
-                "Consider a liquid formulation or switching to diazepam."
-            )
-            % {
-                "seq": step.sequence,
-                "req": fmt(requested),
-                "a": fmt(previous.daily_dose_mg),
-                "b": fmt(step.daily_dose_mg),
-                "cut": this_cut.quantize(Decimal("1"), ROUND_HALF_UP),
-            },
-            step.sequence,
-        )
+    # The generator holds a dose for whole intervals until the cuts asked for add up to the
+    # next dispensable dose: judged per interval held, such a cut is the pace asked for.
+    intervals = 1
+    if context.interval_days and previous.days and previous.days >= context.interval_days:
+        intervals = previous.days // context.interval_days
+    if context.requested_percent is not None:
+        requested = Decimal(context.requested_percent)
+        floor = before * (1 - requested / 100) ** intervals
+        if after >= floor.quantize(Decimal("0.0001")):
+            return
+        floor = before * (100 - requested) / 100
+        cut_text = _("a %(cut)s%% cut, more than the %(req)s%% asked for") % {
+            "cut": fmt(((before - after) / before * 100).quantize(Decimal("0.1"), ROUND_HALF_UP)),
+            "req": fmt(requested),
+        }
+    elif context.requested_mg is not None:
+        requested = Decimal(context.requested_mg)
+        if before - after <= requested * intervals:
+            return
+        floor = before - requested
+        cut_text = _("a %(cut)s mg cut, more than the %(req)s mg asked for") % {
+            "cut": fmt(before - after),
+            "req": fmt(requested),
+        }
+    else:
+        return  # custom steps: the clinician's own, no request to compare with
+    formulary = context.formulary
+    closer = formulary.at_or_above_exact(floor, before)
+    if closer is not None:
+        remedy = _("%(dose)s mg can be dispensed and keeps the cut to the one asked for.") % {
+            "dose": fmt(closer)
+        }
+    elif (smaller := formulary.smaller_strength_for(floor, before)) is not None:
+        remedy = _(
+            "The strengths have no dose in between: a smaller strength (such as %(mg)s mg) "
+            "would allow it."
+        ) % {"mg": fmt(smaller)}
+    else:
+        remedy = _("The strengths have no dose in between: a liquid formulation would allow it.")
+    held = (
+        _(" %(dose)s mg is held %(days)s days before this cut.")
+        % {"dose": fmt(before), "days": previous.days}
+        if previous.days is not None
+        else ""
+    )
+    yield GuidelineWarning(
+        "strengths_force_larger_cut",
+        _("Step %(seq)s takes %(a)s mg to %(b)s mg, %(cut)s. %(remedy)s%(held)s")
+        % {
+            "seq": step.sequence,
+            "a": fmt(before),
+            "b": fmt(after),
+            "cut": cut_text,
+            "remedy": remedy,
+            "held": held,
+        },
+        step.sequence,
+    )
 
 
 def dose_dispensable(
@@ -334,6 +439,7 @@ StepCheck = Callable[[list[PlannedStep], PlannedStep, PlanContext], Iterator[Gui
 # change from the step before), then what each step's dose and the end of the plan allow.
 PLAN_CHECKS: tuple[PlanCheck, ...] = (
     starting_dose_risk,
+    plan_length,
     seizure_risk_factors,
     short_acting_drug,
     start_dose_dispensable,

@@ -90,6 +90,8 @@ def check_schedule(
         medication_code=medication.code,
         diazepam_equivalents=medication.diazepam_equivalents(steps[0].daily_dose_mg),
         requested_percent=params.reduction_percent if params.method == PlanMethod.PERCENT else None,
+        requested_mg=params.reduction_mg if params.method == PlanMethod.FIXED else None,
+        interval_days=params.interval_days if params.method != PlanMethod.CUSTOM else None,
         patient_risks=risk.patient_factors(patient, steps[0].start_date),
     )
     return guidelines.check_guidelines(steps, context)
