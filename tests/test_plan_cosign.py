@@ -61,7 +61,10 @@ def test_a_fast_plan_is_a_set_of_deviations_and_the_dose_band_a_note(patient):
     assert guidelines.deviations(schedule.warnings)
 
 
-@pytest.mark.parametrize("justification", ["", "x", "ok", "xxxxxxxxxxxxxxxxxxxx", "fine fine fine"])
+@pytest.mark.parametrize(
+    "justification",
+    ["", "x", "ok", "xxxxxxxxxxxxxxxxxxxx", "fine fine fine", "ok ok ok ok", "aaaa bbbb"],
+)
 def test_a_deviating_plan_needs_reasons_of_real_content(patient, clinician, justification):
     with pytest.raises(Exception) as refused:
         _fast_plan(patient, clinician, justification=justification)
@@ -82,7 +85,9 @@ def test_with_cosign_on_the_author_cannot_start_or_cosign_a_deviating_plan(
     plan.refresh_from_db()
     assert plan.status == "draft"
     answer = page.post(
-        reverse("plans:cosign", kwargs={"pk": plan.pk}), {"reason": "I agree."}, follow=True
+        reverse("plans:cosign", kwargs={"pk": plan.pk}),
+        {"reason": "I agree with this pace."},
+        follow=True,
     )
     assert "the author of the schedule cannot give it" in answer.content.decode()
     plan.refresh_from_db()
@@ -151,3 +156,92 @@ def test_an_outsider_cannot_cosign(cosign_clinic, patient, clinician, outsider, 
     )
     plan.refresh_from_db()
     assert plan.current_revision.cosigned_by is None
+
+
+# --- From the independent review of the landed part -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pt request",
+        "Per Dr Smith",
+        "Pt pref; MDT ok",
+        "Inpt, CIWA q4h",
+        "Liquid n/a locally",
+        "患者希望更快减量",
+    ],
+)
+def test_clinical_shorthand_is_a_justification(text):
+    assert plan_services.justification_problem(text) is None
+
+
+def test_a_running_plan_cannot_be_revised_into_deviations_without_a_cosign(
+    cosign_clinic, patient, clinician
+):
+    plan = plan_services.taper_plan_create(
+        patient=patient,
+        params=_params(start_date=timezone.localdate() - timedelta(days=20)),
+        justification="",
+        created_by=clinician,
+    )
+    plan = plan_services.taper_plan_activate(plan=plan, by=clinician)
+    with pytest.raises(Exception) as refused:
+        plan_services.taper_plan_revise(
+            plan=plan,
+            params=_params(start_date=timezone.localdate(), **FAST),
+            justification=REASONS,
+            reason="Faster, the patient asked",
+            by=clinician,
+        )
+    assert "co-sign" in str(refused.value)
+    plan.refresh_from_db()
+    assert plan.revisions.count() == 1
+
+
+def test_slowing_a_running_plan_does_not_turn_past_cuts_into_deviations(patient, clinician):
+    plan = plan_services.taper_plan_create(
+        patient=patient,
+        params=_params(start_date=timezone.localdate() - timedelta(days=42)),
+        justification="",
+        created_by=clinician,
+    )
+    plan = plan_services.taper_plan_activate(plan=plan, by=clinician)
+    from decimal import Decimal
+
+    slower = _params(
+        start_date=timezone.localdate(),
+        start_dose_mg=str(plan.dose_on(timezone.localdate())),
+        reduction_percent="5",
+        interval_days=28,
+    )
+    plan = plan_services.taper_plan_revise(
+        plan=plan, params=slower, justification="", reason="Slower: a hard month", by=clinician
+    )
+    assert plan.current_revision.deviation_count == 0
+    assert plan.current_revision.start_dose_mg == Decimal(slower.start_dose_mg)
+
+
+def test_no_author_of_any_schedule_of_the_plan_can_cosign_it(
+    cosign_clinic, patient, clinician, colleague
+):
+    plan = _fast_plan(patient, clinician)
+    plan = plan_services.taper_plan_revise(
+        plan=plan,
+        params=_params(**FAST),
+        justification=REASONS,
+        reason="Typo in the note",
+        by=colleague,
+    )
+    with pytest.raises(Exception) as refused:
+        plan_services.taper_plan_cosign(plan=plan, by=clinician, comment="Agreed at the MDT.")
+    assert "author" in str(refused.value)
+
+
+def test_a_hold_before_the_first_cut_is_not_a_first_cut_above_ten_percent(patient):
+    """Clonazepam 1 mg at 10% a fortnight: 0.875 mg is the next dose, reached after two
+    fortnights (12.5% in 28 days, within 10% a fortnight): no deviation."""
+    schedule = plan_services.plan_preview(patient=patient, params=_params(start_dose_mg="1"))
+    codes = {w.code for w in guidelines.deviations(schedule.warnings)}
+    assert "first_cut_above_10_percent" not in codes
+    assert not codes

@@ -188,11 +188,19 @@ def first_cut_size(steps: list[PlannedStep], context: PlanContext) -> Iterator[G
     if not cuts:
         return
     first = cuts[0]
-    change = percent_change(_previous(steps, first).daily_dose_mg, first.daily_dose_mg)
+    previous = _previous(steps, first)
+    change = percent_change(previous.daily_dose_mg, first.daily_dose_mg)
     # A cut: the dose before is above this one (never negative), so above 0 and a change exists.
     assert change is not None
     first_cut = -change
-    if first_cut > clinical.MAX_FIRST_REDUCTION_PERCENT and first.daily_dose_mg > 0:
+    # Held for whole intervals until the strengths allow the cut (the generator's way of
+    # keeping the pace): judged per interval held, as strengths_force_larger_cut judges.
+    intervals = 1
+    if context.interval_days and previous.days and previous.days >= context.interval_days:
+        intervals = previous.days // context.interval_days
+    ratio = first.daily_dose_mg / previous.daily_dose_mg
+    per_interval = (1 - Decimal(float(ratio) ** (1 / intervals))) * 100
+    if per_interval > clinical.MAX_FIRST_REDUCTION_PERCENT and first.daily_dose_mg > 0:
         yield GuidelineWarning(
             "first_cut_above_10_percent",
             _("The first reduction is %(cut)s%%; the guideline starts with 5–10%%.")

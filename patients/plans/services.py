@@ -140,20 +140,24 @@ def _current_revision(plan: TaperPlan) -> TaperPlanRevision:
     return revision
 
 
-# A justification is read by the next clinician, the pharmacist and the reviewer: a sentence
-# with reasons, not a keystroke. At least this many letters, in at least this many words.
-JUSTIFICATION_MIN_LETTERS = 15
-JUSTIFICATION_MIN_WORDS = 3
+# A justification is read by the next clinician, the pharmacist and the reviewer: reasons,
+# not a keystroke. Clinical shorthand is welcome ("Pt request", "Per Dr Smith", "Inpt, CIWA
+# q4h"); a single word, a repeated word or character, or a scrap is not. At least this many
+# letters, this many different ones, and two different words (or, in a script written without
+# spaces, one run of that many letters).
+JUSTIFICATION_MIN_LETTERS = 8
+JUSTIFICATION_MIN_DISTINCT_LETTERS = 5
 
 
 def justification_problem(text: str) -> str | None:
-    """Why a justification is not one (a single word, a repeated character, too short)."""
-    words = [word for word in re.findall(r"[^\W\d_]{2,}", text)]
-    letters = sum(len(word) for word in words)
+    """Why a text is not a justification (a single word, a repeated word or character)."""
+    words = re.findall(r"[^\W\d_]+", text)
+    letters = "".join(words).lower()
+    unspaced = len(words) == 1 and not words[0].isascii()
     if (
-        len(words) < JUSTIFICATION_MIN_WORDS
-        or letters < JUSTIFICATION_MIN_LETTERS
-        or len({word.lower() for word in words}) < 2
+        len(letters) < JUSTIFICATION_MIN_LETTERS
+        or len(set(letters)) < JUSTIFICATION_MIN_DISTINCT_LETTERS
+        or (len({word.lower() for word in words}) < 2 and not unspaced)
     ):
         return _(
             "Write the clinical reasons in a sentence or two (who decided, and why this pace is "
@@ -338,7 +342,8 @@ def needs_cosign(plan: TaperPlan) -> bool:
     this plan's schedule does and has not been co-signed."""
     revision = _current_revision(plan)
     return (
-        plan.patient.clinic.plans_need_cosign
+        plan.status == PlanStatus.DRAFT
+        and plan.patient.clinic.plans_need_cosign
         and revision.deviation_count > 0
         and revision.cosigned_by_id is None
     )
@@ -378,6 +383,8 @@ def taper_plan_cosign(*, plan: TaperPlan, by: User, comment: str) -> TaperPlan:
     """A second clinician agrees with the current schedule's departures from the guideline.
     Never the author of the schedule; a clinician of the patient's clinic; with a comment."""
     comment = _reason(comment, _("the co-sign"))
+    if problem := justification_problem(comment):
+        raise ValidationError({"reason": problem})
     plan = _lock(plan, "cosign")
     revision = TaperPlanRevision.objects.select_for_update().get(pk=_current_revision(plan).pk)
     if revision.deviation_count == 0:
@@ -386,7 +393,7 @@ def taper_plan_cosign(*, plan: TaperPlan, by: User, comment: str) -> TaperPlan:
         raise ValidationError(
             _("This schedule was already co-signed by %(who)s.") % {"who": revision.cosigned_by}
         )
-    if revision.created_by_id == by.pk:
+    if plan.revisions.filter(created_by=by).exists() or plan.created_by_id == by.pk:
         raise ValidationError(
             _("A co-sign is a second clinician's: the author of the schedule cannot give it.")
         )
@@ -572,7 +579,17 @@ def taper_plan_revise(
     steps = schedule.steps
     if plan.status != PlanStatus.DRAFT:
         kept = []
-        for step in _steps_of(_current_revision(plan)):
+        old_steps = _steps_of(_current_revision(plan))
+        planned_then = next(
+            (
+                s.daily_dose_mg
+                for s in old_steps
+                if s.start_date <= params.start_date
+                and (s.end_date is None or params.start_date <= s.end_date)
+            ),
+            None,
+        )
+        for step in old_steps:
             if step.start_date >= params.start_date:
                 break
             end = step.end_date
@@ -580,7 +597,29 @@ def taper_plan_revise(
                 end = params.start_date - timedelta(days=1)
             kept.append((step.start_date, end, step.daily_dose_mg))
         steps = _renumber(kept + [(s.start_date, s.end_date, s.daily_dose_mg) for s in steps])
-        schedule = Schedule(steps, check_schedule(steps, patient=plan.patient, params=params))
+        # The steps already taken were judged when they were planned: only the change and what
+        # follows it is judged against the new request (a slower pace must not turn past cuts
+        # into deviations). The cut into the first new step is the change's own only when it
+        # goes below the dose the old schedule planned for that day.
+        judged_from = len(kept) + 1
+        if planned_then is not None and params.start_dose_mg >= planned_then:
+            judged_from += 1
+        warnings = [
+            w
+            for w in check_schedule(steps, patient=plan.patient, params=params)
+            if w.tier == guidelines.NOTE or w.sequence is None or w.sequence >= judged_from
+        ]
+        schedule = Schedule(steps, warnings)
+        if plan.patient.clinic.plans_need_cosign and guidelines.deviations(warnings):
+            raise ValidationError(
+                {
+                    "justification": _(
+                        "This change departs from the guideline and this clinic asks for a "
+                        "second clinician's co-sign before such a schedule runs: save it as a "
+                        "new draft plan for a colleague to co-sign, or keep to the guideline."
+                    )
+                }
+            )
     justification = _require_justification(schedule.warnings, justification)
     _write_revision(
         plan=plan,
