@@ -614,9 +614,10 @@ def taper_plan_revise(
             raise ValidationError(
                 {
                     "justification": _(
-                        "This change departs from the guideline and this clinic asks for a "
-                        "second clinician's co-sign before such a schedule runs: save it as a "
-                        "new draft plan for a colleague to co-sign, or keep to the guideline."
+                        "This change departs from the guideline, and this clinic needs a "
+                        "second clinician's co-sign before such a schedule runs: the running "
+                        "plan was not changed. To pause, put the plan on hold (the current dose "
+                        "continues); for a faster schedule, review it with a colleague first."
                     )
                 }
             )
